@@ -1,0 +1,146 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef ssimaeCommandLine_h
+#define ssimaeCommandLine_h
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ssimae
+{
+
+/** A mistake on the command line; the program prints it with a pointer to --help and exits with status 2. */
+class UsageError : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/** A failure while running a command (unreadable file, bad model, ...); exit status 1. */
+class CommandError : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/** \brief Small option parser for the ssimae subcommands.
+ *
+ * Options are `--name VALUE` or `--name=VALUE`; flags are `--name`; everything else is positional. Every option
+ * has a help line, and `--help` prints them all. */
+class ArgumentParser
+{
+public:
+  ArgumentParser(std::string command, std::string usage, std::string description);
+
+  /** An option taking a value; an empty default means "not given". */
+  void
+  AddOption(const std::string & name, const std::string & valueName, const std::string & help,
+            const std::string & defaultValue = "");
+  /** An option that may be given several times or with several values (up to the next option). */
+  void
+  AddListOption(const std::string & name, const std::string & valueName, const std::string & help);
+  void
+  AddFlag(const std::string & name, const std::string & help);
+  /** Describes the positional arguments; `minimum` and `maximum` bound their number (maximum 0: unbounded). */
+  void
+  SetPositionals(const std::string & name, const std::string & help, std::size_t minimum, std::size_t maximum);
+
+  /** Parses argv[first..argc). Returns false when --help was given (help already printed). Throws UsageError. */
+  bool
+  Parse(int argc, char * argv[], int first = 1);
+
+  bool
+  Has(const std::string & name) const;
+  std::string
+  GetString(const std::string & name) const;
+  double
+  GetDouble(const std::string & name) const;
+  long
+  GetInteger(const std::string & name) const;
+  /** A positive integer; UsageError naming the option otherwise. */
+  unsigned long
+  GetPositiveInteger(const std::string & name) const;
+  bool
+  GetFlag(const std::string & name) const;
+  std::vector<std::string>
+  GetList(const std::string & name) const;
+  const std::vector<std::string> &
+  GetPositionals() const
+  {
+    return m_Positionals;
+  }
+
+  std::string
+  Help() const;
+
+private:
+  struct Option
+  {
+    std::string Name;
+    std::string ValueName;
+    std::string Help;
+    std::string Default;
+    bool        IsFlag{ false };
+    bool        IsList{ false };
+  };
+
+  const Option &
+  Find(const std::string & name) const;
+
+  std::string                                     m_Command;
+  std::string                                     m_Usage;
+  std::string                                     m_Description;
+  std::vector<Option>                             m_Options;
+  std::string                                     m_PositionalName;
+  std::string                                     m_PositionalHelp;
+  std::size_t                                     m_MinimumPositionals{ 0 };
+  std::size_t                                     m_MaximumPositionals{ 0 };
+  std::map<std::string, std::vector<std::string>> m_Values;
+  std::vector<std::string>                        m_Positionals;
+};
+
+/** Progress bar on standard error: "label [#####.....] 42% 12.0 s, 16 s left  message". */
+class ProgressBar
+{
+public:
+  explicit ProgressBar(std::string label);
+  void
+  Update(double fraction, const std::string & message = "");
+  void
+  Finish(const std::string & message = "");
+
+private:
+  std::string m_Label;
+  double      m_Start;
+  bool        m_IsTerminal;
+  int         m_LastPercent{ -1 };
+};
+
+/** Checks that a file exists and is readable; CommandError naming the file otherwise. */
+void
+RequireReadableFile(const std::string & path, const std::string & what);
+
+/** Subcommands: each takes the arguments after the command name (argv[0] is the command). */
+int
+RunSSIM(int argc, char * argv[]);
+
+} // namespace ssimae
+
+#endif

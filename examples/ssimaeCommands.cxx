@@ -1,0 +1,33 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "ssimaeCommands.h"
+#include "ssimaeCommandLine.h"
+
+namespace ssimae
+{
+
+const std::vector<Command> &
+Commands()
+{
+  static const std::vector<Command> commands = {
+    { "ssim", "SSIM map (and luminance/contrast/structure maps) of two images", &RunSSIM },
+  };
+  return commands;
+}
+
+} // namespace ssimae

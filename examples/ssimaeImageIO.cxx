@@ -1,0 +1,197 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "ssimaeImageIO.h"
+#include "ssimaeCommandLine.h"
+
+#include "itkImageFileReader.h"
+#include "itkImageFileWriter.h"
+#include "itkImageIOFactory.h"
+#include "itkImageRegionConstIterator.h"
+#include "itkImageRegionIterator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+namespace ssimae
+{
+
+namespace
+{
+std::string
+Extension(const std::string & path)
+{
+  const auto slash = path.find_last_of('/');
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+  {
+    return "";
+  }
+  std::string extension = path.substr(dot);
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extension;
+}
+} // namespace
+
+ImageFileInfo
+ReadImageFileInfo(const std::string & path)
+{
+  RequireReadableFile(path, "image");
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::FileModeEnum::ReadMode);
+  if (!io)
+  {
+    throw CommandError("image '" + path + "' is not in a format ITK can read (or the file is corrupt)");
+  }
+  try
+  {
+    io->SetFileName(path);
+    io->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError("image '" + path + "' cannot be read: " + error.GetDescription());
+  }
+  ImageFileInfo info;
+  info.Dimension = io->GetNumberOfDimensions();
+  // Trailing dimensions of size one (e.g. a 2D slice stored as 3D) do not count.
+  while (info.Dimension > 2 && io->GetDimensions(info.Dimension - 1) == 1)
+  {
+    --info.Dimension;
+  }
+  info.Components = io->GetNumberOfComponents();
+  using IOComponent = itk::IOComponentEnum;
+  switch (io->GetComponentType())
+  {
+    case IOComponent::UCHAR:
+      info.IsInteger = true;
+      info.TypeRange = 255.0;
+      break;
+    case IOComponent::CHAR:
+      info.IsInteger = true;
+      info.TypeRange = 255.0;
+      break;
+    case IOComponent::USHORT:
+    case IOComponent::SHORT:
+      info.IsInteger = true;
+      info.TypeRange = 65535.0;
+      break;
+    case IOComponent::UINT:
+    case IOComponent::INT:
+      info.IsInteger = true;
+      info.TypeRange = 4294967295.0;
+      break;
+    default:
+      info.IsInteger = false;
+      info.TypeRange = 1.0;
+  }
+  return info;
+}
+
+template <unsigned int VDimension>
+typename itk::Image<float, VDimension>::Pointer
+ReadFloatImage(const std::string & path)
+{
+  RequireReadableFile(path, "image");
+  using ImageType = itk::Image<float, VDimension>;
+  auto reader = itk::ImageFileReader<ImageType>::New();
+  reader->SetFileName(path);
+  try
+  {
+    reader->Update();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError("image '" + path + "' cannot be read: " + error.GetDescription());
+  }
+  typename ImageType::Pointer image = reader->GetOutput();
+  image->DisconnectPipeline();
+  if (image->GetLargestPossibleRegion().GetNumberOfPixels() == 0)
+  {
+    throw CommandError("image '" + path + "' has no pixels");
+  }
+  return image;
+}
+
+bool
+IsIntegerOnlyFormat(const std::string & path)
+{
+  const std::string extension = Extension(path);
+  return extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".bmp";
+}
+
+template <unsigned int VDimension>
+void
+WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string & path, double low, double high)
+{
+  const std::string extension = Extension(path);
+  // MetaImage headers with a separate raw file cannot be renamed as one unit; they are written in place.
+  const bool        atomic = extension != ".mhd" && extension != ".hdr";
+  std::string       target = path;
+  if (atomic)
+  {
+    const auto        slash = path.find_last_of('/');
+    const std::string directory = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    target = directory + "." + name + ".partial-" + std::to_string(getpid()) + extension;
+  }
+  try
+  {
+    if (IsIntegerOnlyFormat(path))
+    {
+      using ByteImage = itk::Image<unsigned char, VDimension>;
+      auto bytes = ByteImage::New();
+      bytes->CopyInformation(image);
+      bytes->SetRegions(image->GetLargestPossibleRegion());
+      bytes->Allocate();
+      itk::ImageRegionConstIterator<itk::Image<float, VDimension>> in(image, image->GetLargestPossibleRegion());
+      itk::ImageRegionIterator<ByteImage>                         out(bytes, bytes->GetLargestPossibleRegion());
+      const double                                                scale = 255.0 / (high - low);
+      for (; !in.IsAtEnd(); ++in, ++out)
+      {
+        const double value = std::round((static_cast<double>(in.Get()) - low) * scale);
+        out.Set(static_cast<unsigned char>(std::isnan(value) ? 0.0 : std::min(255.0, std::max(0.0, value))));
+      }
+      itk::WriteImage(bytes.GetPointer(), target, true);
+    }
+    else
+    {
+      itk::WriteImage(image, target, true);
+    }
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    if (atomic)
+    {
+      std::remove(target.c_str());
+    }
+    throw CommandError("cannot write '" + path + "': " + error.GetDescription());
+  }
+  if (atomic && std::rename(target.c_str(), path.c_str()) != 0)
+  {
+    std::remove(target.c_str());
+    throw CommandError("cannot move the written image into place at '" + path + "'");
+  }
+}
+
+template itk::Image<float, 2>::Pointer ReadFloatImage<2>(const std::string &);
+template itk::Image<float, 3>::Pointer ReadFloatImage<3>(const std::string &);
+template void WriteFloatImage<2>(const itk::Image<float, 2> *, const std::string &, double, double);
+template void WriteFloatImage<3>(const itk::Image<float, 3> *, const std::string &, double, double);
+
+} // namespace ssimae
