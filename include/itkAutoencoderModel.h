@@ -1,0 +1,207 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkAutoencoderModel_h
+#define itkAutoencoderModel_h
+
+#include "itkObject.h"
+#include "itkObjectFactory.h"
+#include "SSIMAutoencoderExport.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace itk
+{
+
+/** \class AutoencoderModelEnums
+ * \brief Architectures and training losses of AutoencoderModel.
+ * \ingroup SSIMAutoencoder
+ */
+class AutoencoderModelEnums
+{
+public:
+  /** Paper: Bergmann et al. Table 1 for 128x128 patches; 256x256 patches add one stride-2 stage in front,
+   * 64x64 and 32x32 patches drop the first one or two (the paper's Table 2 patch-size study).
+   * TorchScript: a module loaded with LoadTorchScript(). */
+  enum class Architecture : uint8_t
+  {
+    Paper = 0,
+    TorchScript = 1
+  };
+
+  /** Reconstruction loss the network was (or is to be) trained with. */
+  enum class Loss : uint8_t
+  {
+    SSIM = 0,
+    L2 = 1,
+    L1 = 2,
+    SSIMPlusL1 = 3
+  };
+};
+
+extern SSIMAutoencoder_EXPORT std::ostream &
+operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value);
+extern SSIMAutoencoder_EXPORT std::ostream &
+operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value);
+
+/** \class AutoencoderModel
+ * \brief A convolutional autoencoder and everything needed to apply it: architecture, patch size, channels,
+ * latent size, training loss, intensity normalisation, calibrated threshold and training provenance.
+ *
+ * The network is the one of Bergmann et al. (VISAPP 2019, Table 1): stride-2 4x4 convolutions and 3x3
+ * convolutions down to an 8x8 map, an 8x8 convolution to a latent vector of size d, and a mirrored decoder,
+ * LeakyReLU(0.2) after every layer but the bottleneck, sigmoid output. Patches are N x C x P x P float arrays
+ * (ITK index order x fastest within a row, i.e. the tensor layout N, C, H, W) of normalised intensities:
+ * normalised = (value - IntensityMinimum) / (IntensityMaximum - IntensityMinimum).
+ *
+ * Save() writes one file (weights and metadata) atomically: to a temporary file renamed into place. Load() checks
+ * format, version and shapes and raises an ExceptionObject naming the file and the problem.
+ *
+ * Reconstruct() may be called concurrently from several threads. LibTorch stays inside the library: no torch type
+ * appears in this header.
+ *
+ * \ingroup SSIMAutoencoder
+ */
+class SSIMAutoencoder_EXPORT AutoencoderModel : public Object
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(AutoencoderModel);
+
+  using Self = AutoencoderModel;
+  using Superclass = Object;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(AutoencoderModel, Object);
+
+  using ArchitectureEnum = AutoencoderModelEnums::Architecture;
+  using LossEnum = AutoencoderModelEnums::Loss;
+  using MetadataType = std::map<std::string, std::string>;
+
+  /** Version of the file format written by Save(). */
+  static constexpr unsigned int FormatVersion = 1;
+
+  /** Architecture. Default: Paper. Takes effect at Initialize(). */
+  itkSetEnumMacro(Architecture, ArchitectureEnum);
+  itkGetConstMacro(Architecture, ArchitectureEnum);
+
+  /** Side of the square patches in pixels: 32, 64, 128 or 256 for Paper. Default: 128. Takes effect at
+   * Initialize(). */
+  itkSetMacro(PatchSize, unsigned int);
+  itkGetConstMacro(PatchSize, unsigned int);
+
+  /** Image channels k. Default: 1. Takes effect at Initialize(). */
+  itkSetMacro(NumberOfChannels, unsigned int);
+  itkGetConstMacro(NumberOfChannels, unsigned int);
+
+  /** Latent size d. Default: 100. Takes effect at Initialize(). */
+  itkSetMacro(LatentSize, unsigned int);
+  itkGetConstMacro(LatentSize, unsigned int);
+
+  /** Loss the network was trained with. Default: SSIM. */
+  itkSetEnumMacro(Loss, LossEnum);
+  itkGetConstMacro(Loss, LossEnum);
+
+  /** Intensity normalisation: this range maps to [0, 1]. Default: [0, 255]. */
+  itkSetMacro(IntensityMinimum, double);
+  itkGetConstMacro(IntensityMinimum, double);
+  itkSetMacro(IntensityMaximum, double);
+  itkGetConstMacro(IntensityMaximum, double);
+
+  /** Defect threshold on the residual map, calibrated on defect-free images; NaN when not calibrated. */
+  itkSetMacro(Threshold, double);
+  itkGetConstMacro(Threshold, double);
+
+  /** Free-form key/value metadata saved with the model (training settings, provenance, calibration rule). */
+  const MetadataType &
+  GetMetadata() const
+  {
+    return m_Metadata;
+  }
+  void
+  SetMetadataValue(const std::string & key, const std::string & value);
+  /** Empty string when the key is absent. */
+  std::string
+  GetMetadataValue(const std::string & key) const;
+
+  /** Builds the network for the current architecture, channels and latent size with random weights from the seed. */
+  void
+  Initialize(unsigned int seed = 0);
+
+  /** True once Initialize(), Load() or LoadTorchScript() succeeded. */
+  bool
+  IsInitialized() const;
+
+  /** Number of trainable parameters of the network (0 for TorchScript modules). */
+  std::size_t
+  GetNumberOfParameters() const;
+
+  /** Writes weights and metadata to one file, atomically. */
+  void
+  Save(const std::string & fileName) const;
+
+  /** Reads a file written by Save(). Throws ExceptionObject naming the file and what is wrong. */
+  void
+  Load(const std::string & fileName);
+
+  /** Loads a TorchScript module (torch.jit.save) mapping N x channels x patchSize x patchSize patches to the same
+   * shape, with inputs normalised to [0, 1] as above. */
+  void
+  LoadTorchScript(const std::string & fileName, unsigned int patchSize, unsigned int numberOfChannels = 1);
+
+  /** Reconstructs `count` patches (count x channels x P x P normalised floats) into `output` (same layout).
+   * Thread-safe. */
+  void
+  Reconstruct(const float * patches, std::size_t count, float * output) const;
+
+  /** Intra-op threads LibTorch may use per call. Default: all cores. */
+  itkSetMacro(NumberOfThreads, unsigned int);
+  itkGetConstMacro(NumberOfThreads, unsigned int);
+
+  /** Opaque LibTorch state; defined in src/, used by the trainer. */
+  struct Network;
+  Network &
+  GetNetwork() const;
+
+protected:
+  AutoencoderModel();
+  ~AutoencoderModel() override;
+
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+private:
+  ArchitectureEnum m_Architecture{ ArchitectureEnum::Paper };
+  unsigned int     m_PatchSize{ 128 };
+  unsigned int     m_NumberOfChannels{ 1 };
+  unsigned int     m_LatentSize{ 100 };
+  LossEnum         m_Loss{ LossEnum::SSIM };
+  double           m_IntensityMinimum{ 0.0 };
+  double           m_IntensityMaximum{ 255.0 };
+  double           m_Threshold;
+  unsigned int     m_NumberOfThreads;
+  MetadataType     m_Metadata;
+
+  std::unique_ptr<Network> m_Network;
+};
+
+} // namespace itk
+
+#endif
