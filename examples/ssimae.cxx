@@ -25,8 +25,7 @@
 #include <cstring>
 #include <iostream>
 
-namespace
-{
+namespace {
 void
 PrintHelp()
 {

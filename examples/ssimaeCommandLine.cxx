@@ -28,13 +28,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace ssimae
-{
+namespace ssimae {
 
 ArgumentParser::ArgumentParser(std::string command, std::string usage, std::string description)
-  : m_Command(std::move(command))
-  , m_Usage(std::move(usage))
-  , m_Description(std::move(description))
+    : m_Command(std::move(command)), m_Usage(std::move(usage)), m_Description(std::move(description))
 {}
 
 void
@@ -59,8 +56,10 @@ ArgumentParser::AddFlag(const std::string & name, const std::string & help)
 }
 
 void
-ArgumentParser::SetPositionals(const std::string & name, const std::string & help, std::size_t minimum,
-                               std::size_t maximum)
+ArgumentParser::SetPositionals(const std::string & name,
+                               const std::string & help,
+                               std::size_t         minimum,
+                               std::size_t         maximum)
 {
   m_PositionalName = name;
   m_PositionalHelp = help;
@@ -268,12 +267,12 @@ ArgumentParser::Help() const
     }
     text << "\n";
   }
-  text << "  " << std::left << std::setw(26) << "--help" << "show this help and exit\n";
+  text << "  " << std::left << std::setw(26) << "--help"
+       << "show this help and exit\n";
   return text.str();
 }
 
-namespace
-{
+namespace {
 double
 Now()
 {
@@ -283,9 +282,7 @@ Now()
 } // namespace
 
 ProgressBar::ProgressBar(std::string label)
-  : m_Label(std::move(label))
-  , m_Start(Now())
-  , m_IsTerminal(isatty(fileno(stderr)) != 0)
+    : m_Label(std::move(label)), m_Start(Now()), m_IsTerminal(isatty(fileno(stderr)) != 0)
 {}
 
 void
@@ -302,9 +299,9 @@ ProgressBar::Update(double fraction, const std::string & message)
     return;
   }
   m_LastPercent = percent;
-  const double elapsed = Now() - m_Start;
-  const int    width = 30;
-  const int    filled = static_cast<int>(std::round(fraction * width));
+  const double       elapsed = Now() - m_Start;
+  const int          width = 30;
+  const int          filled = static_cast<int>(std::round(fraction * width));
   std::ostringstream line;
   line << m_Label << " [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::setw(3)
        << percent << "% " << std::fixed << std::setprecision(1) << elapsed << " s";

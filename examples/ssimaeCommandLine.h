@@ -23,8 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace ssimae
-{
+namespace ssimae {
 
 /** A mistake on the command line; the program prints it with a pointer to --help and exits with status 2. */
 class UsageError : public std::runtime_error
@@ -51,7 +50,9 @@ public:
 
   /** An option taking a value; an empty default means "not given". */
   void
-  AddOption(const std::string & name, const std::string & valueName, const std::string & help,
+  AddOption(const std::string & name,
+            const std::string & valueName,
+            const std::string & help,
             const std::string & defaultValue = "");
   /** An option that may be given several times or with several values (up to the next option). */
   void

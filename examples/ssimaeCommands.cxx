@@ -18,8 +18,7 @@
 #include "ssimaeCommands.h"
 #include "ssimaeCommandLine.h"
 
-namespace ssimae
-{
+namespace ssimae {
 
 const std::vector<Command> &
 Commands()

@@ -21,8 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace ssimae
-{
+namespace ssimae {
 
 /** One subcommand of ssimae. Run receives argv starting at the command name. */
 struct Command

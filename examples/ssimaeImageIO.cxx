@@ -29,11 +29,9 @@
 #include <cstdio>
 #include <unistd.h>
 
-namespace ssimae
-{
+namespace ssimae {
 
-namespace
-{
+namespace {
 std::string
 Extension(const std::string & path)
 {
@@ -44,7 +42,8 @@ Extension(const std::string & path)
     return "";
   }
   std::string extension = path.substr(dot);
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(
+    extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
   return extension;
 }
 } // namespace
@@ -103,7 +102,7 @@ ReadImageFileInfo(const std::string & path)
   return info;
 }
 
-template <unsigned int VDimension>
+template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
 ReadFloatImage(const std::string & path)
 {
@@ -135,14 +134,14 @@ IsIntegerOnlyFormat(const std::string & path)
   return extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".bmp";
 }
 
-template <unsigned int VDimension>
+template<unsigned int VDimension>
 void
 WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string & path, double low, double high)
 {
   const std::string extension = Extension(path);
   // MetaImage headers with a separate raw file cannot be renamed as one unit; they are written in place.
-  const bool        atomic = extension != ".mhd" && extension != ".hdr";
-  std::string       target = path;
+  const bool  atomic = extension != ".mhd" && extension != ".hdr";
+  std::string target = path;
   if (atomic)
   {
     const auto        slash = path.find_last_of('/');
@@ -160,8 +159,8 @@ WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string &
       bytes->SetRegions(image->GetLargestPossibleRegion());
       bytes->Allocate();
       itk::ImageRegionConstIterator<itk::Image<float, VDimension>> in(image, image->GetLargestPossibleRegion());
-      itk::ImageRegionIterator<ByteImage>                         out(bytes, bytes->GetLargestPossibleRegion());
-      const double                                                scale = 255.0 / (high - low);
+      itk::ImageRegionIterator<ByteImage>                          out(bytes, bytes->GetLargestPossibleRegion());
+      const double                                                 scale = 255.0 / (high - low);
       for (; !in.IsAtEnd(); ++in, ++out)
       {
         const double value = std::round((static_cast<double>(in.Get()) - low) * scale);
@@ -189,9 +188,13 @@ WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string &
   }
 }
 
-template itk::Image<float, 2>::Pointer ReadFloatImage<2>(const std::string &);
-template itk::Image<float, 3>::Pointer ReadFloatImage<3>(const std::string &);
-template void WriteFloatImage<2>(const itk::Image<float, 2> *, const std::string &, double, double);
-template void WriteFloatImage<3>(const itk::Image<float, 3> *, const std::string &, double, double);
+template itk::Image<float, 2>::Pointer
+ReadFloatImage<2>(const std::string &);
+template itk::Image<float, 3>::Pointer
+ReadFloatImage<3>(const std::string &);
+template void
+WriteFloatImage<2>(const itk::Image<float, 2> *, const std::string &, double, double);
+template void
+WriteFloatImage<3>(const itk::Image<float, 3> *, const std::string &, double, double);
 
 } // namespace ssimae

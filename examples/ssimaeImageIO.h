@@ -22,8 +22,7 @@
 
 #include <string>
 
-namespace ssimae
-{
+namespace ssimae {
 
 using FloatImage2 = itk::Image<float, 2>;
 using FloatImage3 = itk::Image<float, 3>;
@@ -35,7 +34,7 @@ struct ImageFileInfo
   unsigned int Components{ 0 };
   bool         IsInteger{ false };
   /** max - min of the stored integer type (255 for 8-bit), 1 for floating-point files. */
-  double       TypeRange{ 1.0 };
+  double TypeRange{ 1.0 };
 };
 
 /** Reads the header of an image file; CommandError naming the file when it is missing, empty or unreadable. */
@@ -43,7 +42,7 @@ ImageFileInfo
 ReadImageFileInfo(const std::string & path);
 
 /** Reads a single-channel image as float; colour files are converted to luminance. CommandError on failure. */
-template <unsigned int VDimension>
+template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
 ReadFloatImage(const std::string & path);
 
@@ -53,10 +52,12 @@ IsIntegerOnlyFormat(const std::string & path);
 
 /** Writes a float map. Integer-only formats get the values mapped linearly from [low, high] to 0..255 (clamped).
  * Single-file formats are written to a temporary file beside the target and renamed into place. */
-template <unsigned int VDimension>
+template<unsigned int VDimension>
 void
-WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string & path, double low = -1.0,
-                double high = 1.0);
+WriteFloatImage(const itk::Image<float, VDimension> * image,
+                const std::string &                   path,
+                double                                low = -1.0,
+                double                                high = 1.0);
 
 } // namespace ssimae
 

@@ -23,12 +23,10 @@
 #include <iomanip>
 #include <iostream>
 
-namespace ssimae
-{
+namespace ssimae {
 
-namespace
-{
-template <unsigned int VDimension>
+namespace {
+template<unsigned int VDimension>
 int
 ComputeSSIM(const ArgumentParser & arguments, double dynamicRange)
 {
@@ -38,8 +36,8 @@ ComputeSSIM(const ArgumentParser & arguments, double dynamicRange)
   if (first->GetLargestPossibleRegion().GetSize() != second->GetLargestPossibleRegion().GetSize())
   {
     std::ostringstream message;
-    message << "images differ in size: '" << files[0] << "' is " << first->GetLargestPossibleRegion().GetSize()
-            << ", '" << files[1] << "' is " << second->GetLargestPossibleRegion().GetSize();
+    message << "images differ in size: '" << files[0] << "' is " << first->GetLargestPossibleRegion().GetSize() << ", '"
+            << files[1] << "' is " << second->GetLargestPossibleRegion().GetSize();
     throw CommandError(message.str());
   }
   // Comparing two files is about pixels: a different origin or spacing in the headers is not an error here.
@@ -81,8 +79,8 @@ ComputeSSIM(const ArgumentParser & arguments, double dynamicRange)
   }
   catch (const itk::ExceptionObject & error)
   {
-    throw CommandError(std::string("SSIM of '") + files[0] + "' and '" + files[1] + "' failed: " +
-                       error.GetDescription());
+    throw CommandError(std::string("SSIM of '") + files[0] + "' and '" + files[1] +
+                       "' failed: " + error.GetDescription());
   }
   std::cout << "mean SSIM: " << std::setprecision(8) << filter->GetMeanSSIM() << std::endl;
   if (arguments.Has("output"))
@@ -148,10 +146,11 @@ RunSSIM(int argc, char * argv[])
   const auto   info2 = ReadImageFileInfo(files[1]);
   if (info1.Dimension != info2.Dimension)
   {
-    throw CommandError("images differ in dimension: '" + files[0] + "' is " + std::to_string(info1.Dimension) +
-                       "D, '" + files[1] + "' is " + std::to_string(info2.Dimension) + "D");
+    throw CommandError("images differ in dimension: '" + files[0] + "' is " + std::to_string(info1.Dimension) + "D, '" +
+                       files[1] + "' is " + std::to_string(info2.Dimension) + "D");
   }
-  const double range = arguments.Has("range") ? arguments.GetDouble("range") : std::max(info1.TypeRange, info2.TypeRange);
+  const double range =
+    arguments.Has("range") ? arguments.GetDouble("range") : std::max(info1.TypeRange, info2.TypeRange);
   if (info1.Dimension == 2)
   {
     return ComputeSSIM<2>(arguments, range);

@@ -24,8 +24,7 @@
 #include <atomic>
 #include <mutex>
 
-namespace itk
-{
+namespace itk {
 
 /** \class SSIMImageFilterEnums
  * \brief Window choices of SSIMImageFilter.
@@ -69,7 +68,8 @@ public:
  * (d c b a | a b c d | d c b a), as scipy.ndimage's "reflect" mode used by scikit-image, so the maps agree with
  * scikit-image's full map everywhere, not only in the interior.
  *
- * Outputs: 0 the SSIM map (GetOutput()), 1 luminance, 2 contrast, 3 structure. GetMeanSSIM() is the mean of
+ * Outputs: 0 the SSIM map (GetOutput()), 1 luminance, 2 contrast, 3 structure (empty unless
+ * ComputeComponentMaps is on, the default). GetMeanSSIM() is the mean of
  * the SSIM map over the output region computed by the last Update() (the whole image unless streamed).
  *
  * Local moments are accumulated in double precision; the work is split over threads and, through the
@@ -78,7 +78,7 @@ public:
  *
  * \ingroup SSIMAutoencoder
  */
-template <typename TInputImage, typename TOutputImage = Image<float, TInputImage::ImageDimension>>
+template<typename TInputImage, typename TOutputImage = Image<float, TInputImage::ImageDimension>>
 class ITK_TEMPLATE_EXPORT SSIMImageFilter : public ImageToImageFilter<TInputImage, TOutputImage>
 {
 public:
@@ -148,6 +148,12 @@ public:
   itkSetMacro(StructureExponent, double);
   itkGetConstMacro(StructureExponent, double);
 
+  /** Whether outputs 1-3 (luminance, contrast, structure) are computed. When off, they are left empty and the SSIM
+   * map alone is computed, which is faster. Default: on. */
+  itkSetMacro(ComputeComponentMaps, bool);
+  itkGetConstMacro(ComputeComponentMaps, bool);
+  itkBooleanMacro(ComputeComponentMaps);
+
   /** Mean of the SSIM map computed by the last update. */
   itkGetConstMacro(MeanSSIM, double);
 
@@ -183,6 +189,9 @@ protected:
   GenerateInputRequestedRegion() override;
 
   void
+  AllocateOutputs() override;
+
+  void
   BeforeThreadedGenerateData() override;
 
   void
@@ -201,6 +210,7 @@ private:
   double       m_LuminanceExponent{ 1.0 };
   double       m_ContrastExponent{ 1.0 };
   double       m_StructureExponent{ 1.0 };
+  bool         m_ComputeComponentMaps{ true };
   double       m_MeanSSIM{ 0.0 };
 
   double            m_SSIMSum{ 0.0 };
@@ -210,12 +220,12 @@ private:
 
 /** Prints a window kind by name. */
 extern SSIMAutoencoder_EXPORT std::ostream &
-operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value);
+                              operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value);
 
 } // namespace itk
 
 #ifndef ITK_MANUAL_INSTANTIATION
-#  include "itkSSIMImageFilter.hxx"
+#include "itkSSIMImageFilter.hxx"
 #endif
 
 #endif

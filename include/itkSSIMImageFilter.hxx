@@ -22,13 +22,13 @@
 #include "itkSSIMKernel.h"
 #include "itkTotalProgressReporter.h"
 
+#include <array>
 #include <cmath>
 #include <vector>
 
-namespace itk
-{
+namespace itk {
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 SSIMImageFilter<TInputImage, TOutputImage>::SSIMImageFilter()
 {
   this->SetNumberOfRequiredInputs(2);
@@ -46,56 +46,56 @@ SSIMImageFilter<TInputImage, TOutputImage>::SSIMImageFilter()
   this->ThreaderUpdateProgressOff();
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::SetInput1(const TInputImage * image)
 {
   this->SetNthInput(0, const_cast<TInputImage *>(image));
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::SetInput2(const TInputImage * image)
 {
   this->SetNthInput(1, const_cast<TInputImage *>(image));
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 const TInputImage *
 SSIMImageFilter<TInputImage, TOutputImage>::GetInput1() const
 {
   return this->GetInput(0);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 const TInputImage *
 SSIMImageFilter<TInputImage, TOutputImage>::GetInput2() const
 {
   return this->GetInput(1);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 TOutputImage *
 SSIMImageFilter<TInputImage, TOutputImage>::GetLuminanceOutput()
 {
   return this->GetOutput(1);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 TOutputImage *
 SSIMImageFilter<TInputImage, TOutputImage>::GetContrastOutput()
 {
   return this->GetOutput(2);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 TOutputImage *
 SSIMImageFilter<TInputImage, TOutputImage>::GetStructureOutput()
 {
   return this->GetOutput(3);
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
@@ -120,13 +120,13 @@ SSIMImageFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
       !std::isfinite(m_StructureExponent) || m_LuminanceExponent < 0.0 || m_ContrastExponent < 0.0 ||
       m_StructureExponent < 0.0)
   {
-    itkExceptionMacro("Exponents must be finite and non-negative, got alpha = "
-                      << m_LuminanceExponent << ", beta = " << m_ContrastExponent
-                      << ", gamma = " << m_StructureExponent);
+    itkExceptionMacro("Exponents must be finite and non-negative, got alpha = " << m_LuminanceExponent
+                                                                                << ", beta = " << m_ContrastExponent
+                                                                                << ", gamma = " << m_StructureExponent);
   }
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
 {
@@ -139,7 +139,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
   Superclass::VerifyInputInformation();
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
 {
@@ -158,7 +158,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
   }
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
 {
@@ -166,8 +166,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
   m_FoundNaN = false;
 }
 
-namespace SSIMImageFilterDetail
-{
+namespace SSIMImageFilterDetail {
 // Index of a sample outside [0, n) mirrored with the edge repeated (scipy.ndimage "reflect"), also for windows
 // wider than the image.
 inline IndexValueType
@@ -183,124 +182,238 @@ Reflect(IndexValueType index, IndexValueType size)
 }
 } // namespace SSIMImageFilterDetail
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
-SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion)
+SSIMImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
 {
-  const TInputImage * inputs[2] = { this->GetInput1(), this->GetInput2() };
-  const auto          largest = inputs[0]->GetLargestPossibleRegion();
-  const auto          radius = static_cast<IndexValueType>(this->GetWindowRadius());
-
-  SSIMKernel::BlockSettings settings;
-  const SSIMKernel::WeightsType weights = m_Window == WindowEnum::Gaussian
-                                            ? SSIMKernel::GaussianWeights(m_GaussianSigma, this->GetWindowRadius())
-                                            : SSIMKernel::UniformWeights(m_WindowSize);
-  settings.C1 = (m_K1 * m_DynamicRange) * (m_K1 * m_DynamicRange);
-  settings.C2 = (m_K2 * m_DynamicRange) * (m_K2 * m_DynamicRange);
-  settings.Alpha = m_LuminanceExponent;
-  settings.Beta = m_ContrastExponent;
-  settings.Gamma = m_StructureExponent;
-
-  // Per-axis tables of the (mirrored) input index of every padded sample.
-  std::array<std::vector<IndexValueType>, 3> sampleIndex;
-  std::array<std::size_t, 3>                 paddedSize{ { 1, 1, 1 } };
-  for (unsigned int d = 0; d < 3; ++d)
+  for (unsigned int i = 0; i < 4; ++i)
   {
-    if (d < ImageDimension)
+    TOutputImage * output = this->GetOutput(i);
+    if (i == 0 || m_ComputeComponentMaps)
     {
-      settings.OutputSize[d] = outputRegion.GetSize(d);
-      settings.Weights[d] = weights;
-      paddedSize[d] = outputRegion.GetSize(d) + 2 * radius;
-      const IndexValueType start = largest.GetIndex(d);
-      const auto           size = static_cast<IndexValueType>(largest.GetSize(d));
-      for (IndexValueType k = 0; k < static_cast<IndexValueType>(paddedSize[d]); ++k)
-      {
-        const IndexValueType index = outputRegion.GetIndex(d) - radius + k;
-        sampleIndex[d].push_back(start + SSIMImageFilterDetail::Reflect(index - start, size));
-      }
+      output->SetBufferedRegion(output->GetRequestedRegion());
     }
     else
     {
-      sampleIndex[d].push_back(0);
+      output->SetBufferedRegion(OutputImageRegionType());
+    }
+    output->Allocate();
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion)
+{
+  // The region is swept along its outermost axis (rows in 2D, slices in 3D). A ring of `taps` converted, mirrored
+  // planes (one padded row in 2D, one padded slice in 3D) along that axis keeps the working set small: each input
+  // plane is converted to double once and every output row reads its window rows from the ring.
+  constexpr unsigned int Outer = ImageDimension - 1;
+  const TInputImage *    inputs[2] = { this->GetInput1(), this->GetInput2() };
+  const auto             largest = inputs[0]->GetLargestPossibleRegion();
+  const auto             radius = static_cast<IndexValueType>(this->GetWindowRadius());
+  const std::size_t      taps = 2 * static_cast<std::size_t>(radius) + 1;
+
+  const SSIMKernel::WeightsType weights = m_Window == WindowEnum::Gaussian
+                                            ? SSIMKernel::GaussianWeights(m_GaussianSigma, this->GetWindowRadius())
+                                            : SSIMKernel::UniformWeights(m_WindowSize);
+  SSIMKernel::Constants         constants;
+  constants.C1 = (m_K1 * m_DynamicRange) * (m_K1 * m_DynamicRange);
+  constants.C2 = (m_K2 * m_DynamicRange) * (m_K2 * m_DynamicRange);
+  constants.Alpha = m_LuminanceExponent;
+  constants.Beta = m_ContrastExponent;
+  constants.Gamma = m_StructureExponent;
+
+  // Per axis: the (mirrored) input index of every padded sample.
+  std::array<std::vector<IndexValueType>, ImageDimension> sampleIndex;
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    const IndexValueType start = largest.GetIndex(d);
+    const auto           size = static_cast<IndexValueType>(largest.GetSize(d));
+    const std::size_t    padded = outputRegion.GetSize(d) + 2 * radius;
+    for (std::size_t k = 0; k < padded; ++k)
+    {
+      const IndexValueType index = outputRegion.GetIndex(d) - radius + static_cast<IndexValueType>(k);
+      sampleIndex[d].push_back(start + SSIMImageFilterDetail::Reflect(index - start, size));
     }
   }
 
-  const std::size_t   paddedCount = paddedSize[0] * paddedSize[1] * paddedSize[2];
-  std::vector<double> samples[2];
-  bool                foundNaN = false;
+  const std::size_t width = outputRegion.GetSize(0);
+  const std::size_t paddedWidth = sampleIndex[0].size();
+  const std::size_t rowsPerPlane = ImageDimension == 3 ? sampleIndex[1].size() : 1;
+  const std::size_t planeSize = paddedWidth * rowsPerPlane;
+  const std::size_t ringSlots = ImageDimension >= 2 ? taps : 1;
+  const std::size_t outerOutputs = ImageDimension >= 2 ? outputRegion.GetSize(Outer) : 1;
+
+  std::vector<double>          ring[2];
+  std::vector<IndexValueType>  slotHolds(ringSlots, -1);
+  std::vector<OffsetValueType> columnOffset[2];
   for (unsigned int i = 0; i < 2; ++i)
   {
-    samples[i].resize(paddedCount);
-    const InputPixelType * buffer = inputs[i]->GetBufferPointer();
-    const auto             bufferStart = inputs[i]->GetBufferedRegion().GetIndex();
-    const auto *           offsets = inputs[i]->GetOffsetTable();
-    std::vector<OffsetValueType> columnOffset(paddedSize[0]);
-    for (std::size_t k = 0; k < paddedSize[0]; ++k)
+    ring[i].resize(ringSlots * planeSize);
+    const auto bufferStart = inputs[i]->GetBufferedRegion().GetIndex();
+    for (std::size_t k = 0; k < paddedWidth; ++k)
     {
-      columnOffset[k] = sampleIndex[0][k] - bufferStart[0];
+      columnOffset[i].push_back(sampleIndex[0][k] - bufferStart[0]);
     }
-    double * destination = samples[i].data();
-    for (std::size_t z = 0; z < paddedSize[2]; ++z)
+  }
+
+  // Columns [contiguousBegin, contiguousEnd) are consecutive input pixels (the unmirrored middle of the row).
+  std::size_t contiguousBegin = 0;
+  while (contiguousBegin + 1 < paddedWidth &&
+         sampleIndex[0][contiguousBegin + 1] != sampleIndex[0][contiguousBegin] + 1)
+  {
+    ++contiguousBegin;
+  }
+  std::size_t contiguousEnd = contiguousBegin + 1;
+  while (contiguousEnd < paddedWidth && sampleIndex[0][contiguousEnd] == sampleIndex[0][contiguousEnd - 1] + 1)
+  {
+    ++contiguousEnd;
+  }
+
+  bool foundNaN = false;
+  auto convertPlane = [&](std::size_t paddedOuter, std::size_t slot) {
+    for (unsigned int i = 0; i < 2; ++i)
     {
-      for (std::size_t y = 0; y < paddedSize[1]; ++y)
+      const InputPixelType * buffer = inputs[i]->GetBufferPointer();
+      const auto             bufferStart = inputs[i]->GetBufferedRegion().GetIndex();
+      const auto *           offsets = inputs[i]->GetOffsetTable();
+      OffsetValueType        planeOffset = 0;
+      if (ImageDimension >= 2)
       {
-        OffsetValueType rowOffset = 0;
-        if (ImageDimension > 1)
+        planeOffset = (sampleIndex[Outer][paddedOuter] - bufferStart[Outer]) * offsets[Outer];
+      }
+      for (std::size_t row = 0; row < rowsPerPlane; ++row)
+      {
+        OffsetValueType rowOffset = planeOffset;
+        if (ImageDimension == 3)
         {
-          rowOffset += (sampleIndex[1][y] - bufferStart[1]) * offsets[1];
+          rowOffset += (sampleIndex[1][row] - bufferStart[1]) * offsets[1];
         }
-        if (ImageDimension > 2)
+        const InputPixelType *  source = buffer + rowOffset;
+        double *                destination = ring[i].data() + slot * planeSize + row * paddedWidth;
+        const OffsetValueType * columns = columnOffset[i].data();
+        for (std::size_t k = 0; k < contiguousBegin; ++k)
         {
-          rowOffset += (sampleIndex[2][z] - bufferStart[ImageDimension > 2 ? 2 : 0]) * offsets[ImageDimension > 2 ? 2 : 0];
+          destination[k] = static_cast<double>(source[columns[k]]);
         }
-        const InputPixelType * row = buffer + rowOffset;
-        for (std::size_t k = 0; k < paddedSize[0]; ++k)
+        const InputPixelType * run = source + columns[contiguousBegin];
+        for (std::size_t k = contiguousBegin; k < contiguousEnd; ++k)
         {
-          destination[k] = static_cast<double>(row[columnOffset[k]]);
+          destination[k] = static_cast<double>(run[k - contiguousBegin]);
+        }
+        for (std::size_t k = contiguousEnd; k < paddedWidth; ++k)
+        {
+          destination[k] = static_cast<double>(source[columns[k]]);
         }
         if (!NumericTraits<InputPixelType>::is_integer)
         {
-          for (std::size_t k = 0; k < paddedSize[0]; ++k)
+          for (std::size_t k = 0; k < paddedWidth; ++k)
           {
             foundNaN |= std::isnan(destination[k]);
           }
         }
-        destination += paddedSize[0];
       }
     }
+    slotHolds[slot] = static_cast<IndexValueType>(paddedOuter);
+  };
+
+  OutputPixelType * starts[4] = { nullptr, nullptr, nullptr, nullptr };
+  for (unsigned int i = 0; i < 4; ++i)
+  {
+    if (i == 0 || m_ComputeComponentMaps)
+    {
+      TOutputImage * output = this->GetOutput(i);
+      starts[i] = output->GetBufferPointer() + output->ComputeOffset(outputRegion.GetIndex());
+    }
   }
+  const auto * outputOffsets = this->GetOutput()->GetOffsetTable();
+  auto         rowOutput = [&](std::size_t offset) {
+    SSIMKernel::OutputRow<OutputPixelType> out;
+    out.SSIM = starts[0] + offset;
+    out.Luminance = starts[1] ? starts[1] + offset : nullptr;
+    out.Contrast = starts[2] ? starts[2] + offset : nullptr;
+    out.Structure = starts[3] ? starts[3] + offset : nullptr;
+    return out;
+  };
+
+  const std::size_t               rowsPerOutput = ImageDimension == 3 ? taps * taps : ringSlots;
+  std::vector<const double *>     xRows(rowsPerOutput);
+  std::vector<const double *>     yRows(rowsPerOutput);
+  std::vector<double>             rowWeights(rowsPerOutput);
+  std::vector<double>             scratch(SSIMKernel::ScratchSize(width, taps));
+  const SSIMKernel::WeightsType & wx = weights;
+  double                          sum = 0.0;
+
+  for (std::size_t outer = 0; outer < outerOutputs; ++outer)
+  {
+    for (std::size_t k = 0; k < ringSlots; ++k)
+    {
+      const std::size_t padded = outer + k;
+      const std::size_t slot = padded % ringSlots;
+      if (slotHolds[slot] != static_cast<IndexValueType>(padded))
+      {
+        convertPlane(padded, slot);
+      }
+    }
+    if (ImageDimension == 3)
+    {
+      const std::size_t rows = outputRegion.GetSize(1);
+      for (std::size_t row = 0; row < rows; ++row)
+      {
+        std::size_t n = 0;
+        for (std::size_t kz = 0; kz < taps; ++kz)
+        {
+          const std::size_t slot = (outer + kz) % ringSlots;
+          for (std::size_t ky = 0; ky < taps; ++ky)
+          {
+            const std::size_t offset = slot * planeSize + (row + ky) * paddedWidth;
+            xRows[n] = ring[0].data() + offset;
+            yRows[n] = ring[1].data() + offset;
+            rowWeights[n] = weights[kz] * weights[ky];
+            ++n;
+          }
+        }
+        const std::size_t outOffset = outer * outputOffsets[ImageDimension == 3 ? 2 : 0] + row * outputOffsets[1];
+        sum += SSIMKernel::ComputeRow<OutputPixelType>(
+          xRows.data(), yRows.data(), rowWeights.data(), n, wx, width, constants, rowOutput(outOffset), scratch.data());
+      }
+    }
+    else
+    {
+      for (std::size_t k = 0; k < ringSlots; ++k)
+      {
+        const std::size_t slot = (outer + k) % ringSlots;
+        xRows[k] = ring[0].data() + slot * planeSize;
+        yRows[k] = ring[1].data() + slot * planeSize;
+        rowWeights[k] = ImageDimension >= 2 ? weights[k] : 1.0;
+      }
+      const std::size_t outOffset = ImageDimension >= 2 ? outer * outputOffsets[ImageDimension >= 2 ? 1 : 0] : 0;
+      sum += SSIMKernel::ComputeRow<OutputPixelType>(xRows.data(),
+                                                     yRows.data(),
+                                                     rowWeights.data(),
+                                                     ringSlots,
+                                                     wx,
+                                                     width,
+                                                     constants,
+                                                     rowOutput(outOffset),
+                                                     scratch.data());
+    }
+  }
+
   if (foundNaN)
   {
     m_FoundNaN = true;
   }
-
-  SSIMKernel::OutputBlock<OutputPixelType> out;
-  TOutputImage *                           outputs[4];
-  OutputPixelType *                        starts[4];
-  for (unsigned int i = 0; i < 4; ++i)
-  {
-    outputs[i] = this->GetOutput(i);
-    starts[i] = outputs[i]->GetBufferPointer() + outputs[i]->ComputeOffset(outputRegion.GetIndex());
-  }
-  out.SSIM = starts[0];
-  out.Luminance = starts[1];
-  out.Contrast = starts[2];
-  out.Structure = starts[3];
-  const auto * outputOffsets = outputs[0]->GetOffsetTable();
-  out.RowStride = ImageDimension > 1 ? static_cast<std::size_t>(outputOffsets[1]) : 0;
-  out.SliceStride = ImageDimension > 2 ? static_cast<std::size_t>(outputOffsets[ImageDimension > 2 ? 2 : 0]) : 0;
-
-  const double sum = SSIMKernel::ComputeBlock<OutputPixelType>(samples[0].data(), samples[1].data(), settings, out);
   {
     std::lock_guard<std::mutex> lock(m_SumMutex);
     m_SSIMSum += sum;
   }
-
   TotalProgressReporter progress(this, this->GetOutput()->GetRequestedRegion().GetNumberOfPixels());
   progress.Completed(outputRegion.GetNumberOfPixels());
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::AfterThreadedGenerateData()
 {
@@ -312,7 +425,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::AfterThreadedGenerateData()
   m_MeanSSIM = count > 0 ? m_SSIMSum / static_cast<double>(count) : 0.0;
 }
 
-template <typename TInputImage, typename TOutputImage>
+template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
@@ -326,6 +439,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent 
   os << indent << "LuminanceExponent: " << m_LuminanceExponent << std::endl;
   os << indent << "ContrastExponent: " << m_ContrastExponent << std::endl;
   os << indent << "StructureExponent: " << m_StructureExponent << std::endl;
+  os << indent << "ComputeComponentMaps: " << m_ComputeComponentMaps << std::endl;
   os << indent << "MeanSSIM: " << m_MeanSSIM << std::endl;
 }
 

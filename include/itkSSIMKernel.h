@@ -24,10 +24,8 @@
 #include <cstddef>
 #include <vector>
 
-namespace itk
-{
-namespace SSIMKernel
-{
+namespace itk {
+namespace SSIMKernel {
 
 /** Window taps along one axis, normalised to sum to one; an axis that is not filtered has the single tap {1}. */
 using WeightsType = std::vector<double>;
@@ -40,39 +38,51 @@ GaussianWeights(double sigma, unsigned int radius);
 SSIMAutoencoder_EXPORT WeightsType
 UniformWeights(unsigned int size);
 
-/** \brief Settings of one SSIM block computation.
+/** Constants of the SSIM formula (C1 = (K1 L)^2, C2 = (K2 L)^2) and the exponents of l, c and s. */
+struct SSIMAutoencoder_EXPORT Constants
+{
+  double C1{ 1e-4 };
+  double C2{ 9e-4 };
+  double Alpha{ 1.0 };
+  double Beta{ 1.0 };
+  double Gamma{ 1.0 };
+};
+
+/** Where one output row goes: first pixel of each map; a null pointer skips that map. */
+template<typename TOutput>
+struct OutputRow
+{
+  TOutput * SSIM{ nullptr };
+  TOutput * Luminance{ nullptr };
+  TOutput * Contrast{ nullptr };
+  TOutput * Structure{ nullptr };
+};
+
+/** Computes one output row of the SSIM map (and of the component maps) of two images x and y.
  *
- * Images are at most three-dimensional, stored contiguously with x fastest (ITK's index order). The padded
- * block has PaddedSize[d] = OutputSize[d] + Weights[d].size() - 1 samples along axis d. */
-struct SSIMAutoencoder_EXPORT BlockSettings
-{
-  std::array<std::size_t, 3> OutputSize{ { 1, 1, 1 } };
-  std::array<WeightsType, 3> Weights{ { WeightsType{ 1.0 }, WeightsType{ 1.0 }, WeightsType{ 1.0 } } };
-  double                     C1{ 1e-4 };
-  double                     C2{ 9e-4 };
-  double                     Alpha{ 1.0 };
-  double                     Beta{ 1.0 };
-  double                     Gamma{ 1.0 };
-};
-
-/** Where the maps are written: first output pixel of each map (a null pointer skips that map) and the element
- * strides between consecutive rows and slices of the output buffers. */
-template <typename TOutput>
-struct OutputBlock
-{
-  TOutput *   SSIM{ nullptr };
-  TOutput *   Luminance{ nullptr };
-  TOutput *   Contrast{ nullptr };
-  TOutput *   Structure{ nullptr };
-  std::size_t RowStride{ 0 };
-  std::size_t SliceStride{ 0 };
-};
-
-/** Computes the SSIM map (and the component maps) of a padded block of two images x and y.
- * Local moments are accumulated in double precision. Returns the sum of the SSIM values written, for means. */
-template <typename TOutput>
+ * The window is separable: `rowCount` padded input rows of each image (x fastest, `width + wx.size() - 1`
+ * samples each, mirrored at the borders by the caller) contribute with the weights `rowWeights` (the product of
+ * the window taps along the outer axes), and `wx` filters along x. Local moments are accumulated in double
+ * precision. `scratch` holds at least ScratchSize(width, wx.size()) doubles. Returns the sum of the SSIM values of
+ * the row. */
+template<typename TOutput>
 SSIMAutoencoder_EXPORT double
-ComputeBlock(const double * x, const double * y, const BlockSettings & settings, const OutputBlock<TOutput> & out);
+ComputeRow(const double * const *     xRows,
+           const double * const *     yRows,
+           const double *             rowWeights,
+           std::size_t                rowCount,
+           const WeightsType &        wx,
+           std::size_t                width,
+           const Constants &          constants,
+           const OutputRow<TOutput> & out,
+           double *                   scratch);
+
+/** Doubles of scratch memory ComputeRow needs. */
+inline std::size_t
+ScratchSize(std::size_t width, std::size_t taps)
+{
+  return 5 * (width + taps - 1) + 5 * width;
+}
 
 } // namespace SSIMKernel
 } // namespace itk

@@ -21,18 +21,17 @@
 #include <cmath>
 #include <stdexcept>
 
-// The hot loops are compiled for AVX-512, AVX2+FMA and baseline x86-64 and chosen at load time, so a library
+// The hot loops are compiled for the x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and baseline ISA levels and the
+// loader picks by CPU features (not by CPU model, which "arch=<cpu>" clones would test), so a library
 // built with Debian's baseline flags still runs at full width on newer CPUs.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#  define SSIM_KERNEL_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define SSIM_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
-#  define SSIM_KERNEL_CLONES
+#define SSIM_KERNEL_CLONES
 #endif
 
-namespace itk
-{
-namespace SSIMKernel
-{
+namespace itk {
+namespace SSIMKernel {
 
 WeightsType
 GaussianWeights(double sigma, unsigned int radius)
@@ -58,8 +57,7 @@ UniformWeights(unsigned int size)
   return WeightsType(size, 1.0 / static_cast<double>(size));
 }
 
-namespace
-{
+namespace {
 
 struct Moments
 {
@@ -70,29 +68,79 @@ struct Moments
   double * XY;
 };
 
-// Adds weight * (x, y, x^2, y^2, xy) of one padded row to the moment rows.
-SSIM_KERNEL_CLONES void
-AccumulateRow(const double * __restrict x,
-              const double * __restrict y,
-              double weight,
-              std::size_t length,
-              double * __restrict sx,
-              double * __restrict sy,
-              double * __restrict sxx,
-              double * __restrict syy,
-              double * __restrict sxy)
+// Columns processed together: the accumulators of one block stay in vector registers over all window rows.
+// GCC vector extensions: one AVX-512 register, two AVX2 or four SSE2 registers depending on the clone.
+constexpr std::size_t Block = 8;
+using Vector = double __attribute__((vector_size(Block * sizeof(double))));
+using UnalignedVector = double __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
+
+inline Vector
+Load(const double * p)
 {
-  for (std::size_t i = 0; i < length; ++i)
+  return *reinterpret_cast<const UnalignedVector *>(p);
+}
+
+inline void
+Store(double * p, const Vector & v)
+{
+  *reinterpret_cast<UnalignedVector *>(p) = v;
+}
+
+// Weighted sums over the window rows of x, y, x^2, y^2 and xy, for every column of the padded rows.
+SSIM_KERNEL_CLONES void
+VerticalMoments(const double * const * xRows,
+                const double * const * yRows,
+                const double * __restrict weights,
+                std::size_t rowCount,
+                std::size_t length,
+                double * __restrict sx,
+                double * __restrict sy,
+                double * __restrict sxx,
+                double * __restrict syy,
+                double * __restrict sxy)
+{
+  std::size_t i0 = 0;
+  for (; i0 + Block <= length; i0 += Block)
   {
-    const double a = x[i];
-    const double b = y[i];
-    const double wa = weight * a;
-    const double wb = weight * b;
-    sx[i] += wa;
-    sy[i] += wb;
-    sxx[i] += wa * a;
-    syy[i] += wb * b;
-    sxy[i] += wa * b;
+    Vector ax = {}, ay = {}, axx = {}, ayy = {}, axy = {};
+    for (std::size_t k = 0; k < rowCount; ++k)
+    {
+      const Vector x = Load(xRows[k] + i0);
+      const Vector y = Load(yRows[k] + i0);
+      const Vector wx = weights[k] * x;
+      const Vector wy = weights[k] * y;
+      ax += wx;
+      ay += wy;
+      axx += wx * x;
+      ayy += wy * y;
+      axy += wx * y;
+    }
+    Store(sx + i0, ax);
+    Store(sy + i0, ay);
+    Store(sxx + i0, axx);
+    Store(syy + i0, ayy);
+    Store(sxy + i0, axy);
+  }
+  for (; i0 < length; ++i0)
+  {
+    double ax = 0.0, ay = 0.0, axx = 0.0, ayy = 0.0, axy = 0.0;
+    for (std::size_t k = 0; k < rowCount; ++k)
+    {
+      const double a = xRows[k][i0];
+      const double b = yRows[k][i0];
+      const double wa = weights[k] * a;
+      const double wb = weights[k] * b;
+      ax += wa;
+      ay += wb;
+      axx += wa * a;
+      ayy += wb * b;
+      axy += wa * b;
+    }
+    sx[i0] = ax;
+    sy[i0] = ay;
+    sxx[i0] = axx;
+    syy[i0] = ayy;
+    sxy[i0] = axy;
   }
 }
 
@@ -106,82 +154,217 @@ FilterRow(const double * __restrict in,
 {
   const std::size_t radius = taps / 2;
   const double      center = weights[radius];
-  for (std::size_t i = 0; i < length; ++i)
+  std::size_t       i0 = 0;
+  for (; i0 + Block <= length; i0 += Block)
   {
-    out[i] = center * in[i + radius];
-  }
-  for (std::size_t k = 0; k < radius; ++k)
-  {
-    const double         w = weights[k];
-    const double * const left = in + k;
-    const double * const right = in + taps - 1 - k;
-    for (std::size_t i = 0; i < length; ++i)
+    Vector acc = center * Load(in + i0 + radius);
+    for (std::size_t k = 0; k < radius; ++k)
     {
-      out[i] += w * (left[i] + right[i]);
+      acc += weights[k] * (Load(in + i0 + k) + Load(in + i0 + taps - 1 - k));
     }
+    Store(out + i0, acc);
+  }
+  for (; i0 < length; ++i0)
+  {
+    double acc = center * in[i0 + radius];
+    for (std::size_t k = 0; k < radius; ++k)
+    {
+      acc += weights[k] * (in[i0 + k] + in[i0 + taps - 1 - k]);
+    }
+    out[i0] = acc;
   }
 }
 
-template <typename TOutput>
+// Horizontal filtering of the five moment rows fused with the SSIM formula (unit exponents): the moments of a
+// block of pixels never leave the registers. With component maps requested, l, c and s are written too; the SSIM
+// values are the same either way. Returns the sum of the SSIM values.
+template<typename TOutput, bool VComponents>
 SSIM_KERNEL_CLONES double
-CombineUnitExponents(const Moments & m,
-                     std::size_t     length,
-                     double          c1,
-                     double          c2,
-                     TOutput * __restrict ssim)
+FilterAndCombine(const double * __restrict vx,
+                 const double * __restrict vy,
+                 const double * __restrict vxx,
+                 const double * __restrict vyy,
+                 const double * __restrict vxy,
+                 const double * __restrict weights,
+                 std::size_t taps,
+                 std::size_t length,
+                 double      c1,
+                 double      c2,
+                 TOutput * __restrict ssim,
+                 TOutput * __restrict luminance,
+                 TOutput * __restrict contrast,
+                 TOutput * __restrict structure)
 {
-  double sum = 0.0;
-  for (std::size_t i = 0; i < length; ++i)
+  const double      c3 = 0.5 * c2;
+  const std::size_t radius = taps / 2;
+  const double      center = weights[radius];
+  Vector            total = {};
+  std::size_t       i0 = 0;
+  for (; i0 + Block <= length; i0 += Block)
   {
-    const double mx = m.X[i];
-    const double my = m.Y[i];
-    const double mxmy = mx * my;
-    const double mx2my2 = mx * mx + my * my;
-    const double vxvy = (m.XX[i] + m.YY[i]) - mx2my2;
-    const double cxy = m.XY[i] - mxmy;
-    const double value = ((2.0 * mxmy + c1) * (2.0 * cxy + c2)) / ((mx2my2 + c1) * (vxvy + c2));
-    ssim[i] = static_cast<TOutput>(value);
+    Vector mx = center * Load(vx + i0 + radius);
+    Vector my = center * Load(vy + i0 + radius);
+    Vector exx = center * Load(vxx + i0 + radius);
+    Vector eyy = center * Load(vyy + i0 + radius);
+    Vector exy = center * Load(vxy + i0 + radius);
+    for (std::size_t k = 0; k < radius; ++k)
+    {
+      const double      w = weights[k];
+      const std::size_t left = i0 + k;
+      const std::size_t right = i0 + taps - 1 - k;
+      mx += w * (Load(vx + left) + Load(vx + right));
+      my += w * (Load(vy + left) + Load(vy + right));
+      exx += w * (Load(vxx + left) + Load(vxx + right));
+      eyy += w * (Load(vyy + left) + Load(vyy + right));
+      exy += w * (Load(vxy + left) + Load(vxy + right));
+    }
+    const Vector mxmy = mx * my;
+    const Vector mx2my2 = mx * mx + my * my;
+    const Vector value =
+      ((2.0 * mxmy + c1) * (2.0 * (exy - mxmy) + c2)) / ((mx2my2 + c1) * ((exx + eyy) - mx2my2 + c2));
+    total += value;
+    for (std::size_t j = 0; j < Block; ++j)
+    {
+      ssim[i0 + j] = static_cast<TOutput>(value[j]);
+    }
+    if (VComponents)
+    {
+      const Vector zero = {};
+      const Vector varX = exx - mx * mx;
+      const Vector varY = eyy - my * my;
+      const Vector sx2 = varX > zero ? varX : zero;
+      const Vector sy2 = varY > zero ? varY : zero;
+      Vector       sxsy;
+      const Vector product = sx2 * sy2;
+      for (std::size_t j = 0; j < Block; ++j)
+      {
+        sxsy[j] = std::sqrt(product[j]);
+      }
+      const Vector l = (2.0 * mxmy + c1) / (mx2my2 + c1);
+      const Vector c = (2.0 * sxsy + c2) / (sx2 + sy2 + c2);
+      const Vector st = ((exy - mxmy) + c3) / (sxsy + c3);
+      for (std::size_t j = 0; j < Block; ++j)
+      {
+        luminance[i0 + j] = static_cast<TOutput>(l[j]);
+        contrast[i0 + j] = static_cast<TOutput>(c[j]);
+        structure[i0 + j] = static_cast<TOutput>(st[j]);
+      }
+    }
+  }
+  double sum = 0.0;
+  for (std::size_t j = 0; j < Block; ++j)
+  {
+    sum += total[j];
+  }
+  for (; i0 < length; ++i0)
+  {
+    double         m[5];
+    const double * rows[5] = { vx, vy, vxx, vyy, vxy };
+    for (unsigned int c = 0; c < 5; ++c)
+    {
+      m[c] = center * rows[c][i0 + radius];
+      for (std::size_t k = 0; k < radius; ++k)
+      {
+        m[c] += weights[k] * (rows[c][i0 + k] + rows[c][i0 + taps - 1 - k]);
+      }
+    }
+    const double mxmy = m[0] * m[1];
+    const double mx2my2 = m[0] * m[0] + m[1] * m[1];
+    const double value =
+      ((2.0 * mxmy + c1) * (2.0 * (m[4] - mxmy) + c2)) / ((mx2my2 + c1) * ((m[2] + m[3]) - mx2my2 + c2));
+    ssim[i0] = static_cast<TOutput>(value);
     sum += value;
+    if (VComponents)
+    {
+      const double sx2 = std::max(m[2] - m[0] * m[0], 0.0);
+      const double sy2 = std::max(m[3] - m[1] * m[1], 0.0);
+      const double sxsy = std::sqrt(sx2 * sy2);
+      luminance[i0] = static_cast<TOutput>((2.0 * mxmy + c1) / (mx2my2 + c1));
+      contrast[i0] = static_cast<TOutput>((2.0 * sxsy + c2) / (sx2 + sy2 + c2));
+      structure[i0] = static_cast<TOutput>(((m[4] - mxmy) + c3) / (sxsy + c3));
+    }
   }
   return sum;
 }
 
-template <typename TOutput>
+// SSIM with unit exponents; the values are summed in a separate pass so this loop vectorises.
+template<typename TOutput>
 SSIM_KERNEL_CLONES void
-Components(const Moments & m,
-           std::size_t     length,
-           double          c1,
-           double          c2,
-           TOutput * __restrict luminance,
-           TOutput * __restrict contrast,
-           TOutput * __restrict structure)
+CombineUnitExponents(const double * __restrict mx,
+                     const double * __restrict my,
+                     const double * __restrict exx,
+                     const double * __restrict eyy,
+                     const double * __restrict exy,
+                     std::size_t length,
+                     double      c1,
+                     double      c2,
+                     TOutput * __restrict ssim)
+{
+  for (std::size_t i = 0; i < length; ++i)
+  {
+    const double mxmy = mx[i] * my[i];
+    const double mx2my2 = mx[i] * mx[i] + my[i] * my[i];
+    const double vxvy = (exx[i] + eyy[i]) - mx2my2;
+    const double cxy = exy[i] - mxmy;
+    ssim[i] = static_cast<TOutput>(((2.0 * mxmy + c1) * (2.0 * cxy + c2)) / ((mx2my2 + c1) * (vxvy + c2)));
+  }
+}
+
+// Luminance, contrast and structure terms into double rows l, c, s.
+SSIM_KERNEL_CLONES void
+Components(const double * __restrict mx,
+           const double * __restrict my,
+           const double * __restrict exx,
+           const double * __restrict eyy,
+           const double * __restrict exy,
+           std::size_t length,
+           double      c1,
+           double      c2,
+           double * __restrict l,
+           double * __restrict c,
+           double * __restrict s)
 {
   const double c3 = 0.5 * c2;
   for (std::size_t i = 0; i < length; ++i)
   {
-    const double mx = m.X[i];
-    const double my = m.Y[i];
-    const double vx = std::max(m.XX[i] - mx * mx, 0.0);
-    const double vy = std::max(m.YY[i] - my * my, 0.0);
-    const double cxy = m.XY[i] - mx * my;
+    const double vx = std::max(exx[i] - mx[i] * mx[i], 0.0);
+    const double vy = std::max(eyy[i] - my[i] * my[i], 0.0);
+    const double cxy = exy[i] - mx[i] * my[i];
     const double sxsy = std::sqrt(vx * vy);
-    // Keep the slots: the row buffers are reused for the general-exponent combination.
-    m.X[i] = (2.0 * mx * my + c1) / (mx * mx + my * my + c1);
-    m.Y[i] = (2.0 * sxsy + c2) / (vx + vy + c2);
-    m.XX[i] = (cxy + c3) / (sxsy + c3);
-    if (luminance)
+    l[i] = (2.0 * mx[i] * my[i] + c1) / (mx[i] * mx[i] + my[i] * my[i] + c1);
+    c[i] = (2.0 * sxsy + c2) / (vx + vy + c2);
+    s[i] = (cxy + c3) / (sxsy + c3);
+  }
+}
+
+template<typename TOutput>
+SSIM_KERNEL_CLONES void
+Convert(const double * __restrict in, std::size_t length, TOutput * __restrict out)
+{
+  for (std::size_t i = 0; i < length; ++i)
+  {
+    out[i] = static_cast<TOutput>(in[i]);
+  }
+}
+
+template<typename TOutput>
+double
+Sum(const TOutput * values, std::size_t length)
+{
+  double      partial[4] = { 0.0, 0.0, 0.0, 0.0 };
+  std::size_t i = 0;
+  for (; i + 4 <= length; i += 4)
+  {
+    for (unsigned int k = 0; k < 4; ++k)
     {
-      luminance[i] = static_cast<TOutput>(m.X[i]);
-    }
-    if (contrast)
-    {
-      contrast[i] = static_cast<TOutput>(m.Y[i]);
-    }
-    if (structure)
-    {
-      structure[i] = static_cast<TOutput>(m.XX[i]);
+      partial[k] += static_cast<double>(values[i + k]);
     }
   }
+  for (; i < length; ++i)
+  {
+    partial[0] += static_cast<double>(values[i]);
+  }
+  return (partial[0] + partial[1]) + (partial[2] + partial[3]);
 }
 
 // Power that keeps the sign, so a negative structure term with a fractional exponent stays defined.
@@ -195,114 +378,123 @@ SignedPower(double base, double exponent)
   return std::copysign(std::pow(std::abs(base), exponent), base);
 }
 
-template <typename TOutput>
-double
-CombineExponents(const Moments & m, std::size_t length, const BlockSettings & s, TOutput * ssim)
-{
-  double sum = 0.0;
-  for (std::size_t i = 0; i < length; ++i)
-  {
-    const double value = SignedPower(m.X[i], s.Alpha) * SignedPower(m.Y[i], s.Beta) * SignedPower(m.XX[i], s.Gamma);
-    ssim[i] = static_cast<TOutput>(value);
-    sum += value;
-  }
-  return sum;
-}
-
 } // namespace
 
-template <typename TOutput>
+template<typename TOutput>
 double
-ComputeBlock(const double * x, const double * y, const BlockSettings & settings, const OutputBlock<TOutput> & out)
+ComputeRow(const double * const *     xRows,
+           const double * const *     yRows,
+           const double *             rowWeights,
+           std::size_t                rowCount,
+           const WeightsType &        wx,
+           std::size_t                width,
+           const Constants &          constants,
+           const OutputRow<TOutput> & out,
+           double *                   scratch)
 {
-  std::array<std::size_t, 3> padded{};
-  for (unsigned int d = 0; d < 3; ++d)
-  {
-    if (settings.Weights[d].empty() || settings.Weights[d].size() % 2 == 0)
-    {
-      throw std::invalid_argument("SSIM window must have an odd, positive number of taps along every axis");
-    }
-    padded[d] = settings.OutputSize[d] + settings.Weights[d].size() - 1;
-  }
-  if (out.SSIM == nullptr)
-  {
-    throw std::invalid_argument("SSIM output buffer is required");
-  }
-  const std::size_t width = settings.OutputSize[0];
-  const std::size_t paddedWidth = padded[0];
-  const std::size_t paddedSlice = padded[0] * padded[1];
-  const bool        unitExponents = settings.Alpha == 1.0 && settings.Beta == 1.0 && settings.Gamma == 1.0;
+  const std::size_t paddedWidth = width + wx.size() - 1;
+  const bool        unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
   const bool        wantComponents = out.Luminance || out.Contrast || out.Structure;
-  const auto &      wx = settings.Weights[0];
-  const auto &      wy = settings.Weights[1];
-  const auto &      wz = settings.Weights[2];
 
-  std::vector<double> rows(5 * paddedWidth + 5 * width);
-  double *            vertical = rows.data();
-  double *            horizontal = rows.data() + 5 * paddedWidth;
-  const Moments       verticalMoments{ vertical,
-                                 vertical + paddedWidth,
-                                 vertical + 2 * paddedWidth,
-                                 vertical + 3 * paddedWidth,
-                                 vertical + 4 * paddedWidth };
-  const Moments       moments{ horizontal, horizontal + width, horizontal + 2 * width, horizontal + 3 * width,
-                         horizontal + 4 * width };
+  double *      vertical = scratch;
+  double *      horizontal = scratch + 5 * paddedWidth;
+  const Moments verticalMoments{
+    vertical, vertical + paddedWidth, vertical + 2 * paddedWidth, vertical + 3 * paddedWidth, vertical + 4 * paddedWidth
+  };
+  const Moments moments{
+    horizontal, horizontal + width, horizontal + 2 * width, horizontal + 3 * width, horizontal + 4 * width
+  };
 
-  double sum = 0.0;
-  for (std::size_t z = 0; z < settings.OutputSize[2]; ++z)
+  VerticalMoments(xRows,
+                  yRows,
+                  rowWeights,
+                  rowCount,
+                  paddedWidth,
+                  verticalMoments.X,
+                  verticalMoments.Y,
+                  verticalMoments.XX,
+                  verticalMoments.YY,
+                  verticalMoments.XY);
+  const bool allComponents = out.Luminance && out.Contrast && out.Structure;
+  if (unitExponents && (allComponents || !wantComponents))
   {
-    for (std::size_t row = 0; row < settings.OutputSize[1]; ++row)
-    {
-      std::fill(vertical, vertical + 5 * paddedWidth, 0.0);
-      for (std::size_t kz = 0; kz < wz.size(); ++kz)
-      {
-        for (std::size_t ky = 0; ky < wy.size(); ++ky)
-        {
-          const std::size_t offset = (z + kz) * paddedSlice + (row + ky) * paddedWidth;
-          AccumulateRow(x + offset,
-                        y + offset,
-                        wz[kz] * wy[ky],
-                        paddedWidth,
-                        verticalMoments.X,
-                        verticalMoments.Y,
-                        verticalMoments.XX,
-                        verticalMoments.YY,
-                        verticalMoments.XY);
-        }
-      }
-      for (unsigned int c = 0; c < 5; ++c)
-      {
-        FilterRow(vertical + c * paddedWidth, wx.data(), wx.size(), width, horizontal + c * width);
-      }
+    auto fused = allComponents ? &FilterAndCombine<TOutput, true> : &FilterAndCombine<TOutput, false>;
+    return fused(verticalMoments.X,
+                 verticalMoments.Y,
+                 verticalMoments.XX,
+                 verticalMoments.YY,
+                 verticalMoments.XY,
+                 wx.data(),
+                 wx.size(),
+                 width,
+                 constants.C1,
+                 constants.C2,
+                 out.SSIM,
+                 out.Luminance,
+                 out.Contrast,
+                 out.Structure);
+  }
+  for (unsigned int c = 0; c < 5; ++c)
+  {
+    FilterRow(vertical + c * paddedWidth, wx.data(), wx.size(), width, horizontal + c * width);
+  }
 
-      const std::size_t outOffset = z * out.SliceStride + row * out.RowStride;
-      if (unitExponents)
+  if (unitExponents)
+  {
+    CombineUnitExponents<TOutput>(
+      moments.X, moments.Y, moments.XX, moments.YY, moments.XY, width, constants.C1, constants.C2, out.SSIM);
+  }
+  if (wantComponents || !unitExponents)
+  {
+    // The vertical rows are free again: they hold l, c and s.
+    double * l = vertical;
+    double * c = vertical + width;
+    double * s = vertical + 2 * width;
+    Components(moments.X, moments.Y, moments.XX, moments.YY, moments.XY, width, constants.C1, constants.C2, l, c, s);
+    if (out.Luminance)
+    {
+      Convert(l, width, out.Luminance);
+    }
+    if (out.Contrast)
+    {
+      Convert(c, width, out.Contrast);
+    }
+    if (out.Structure)
+    {
+      Convert(s, width, out.Structure);
+    }
+    if (!unitExponents)
+    {
+      for (std::size_t i = 0; i < width; ++i)
       {
-        sum += CombineUnitExponents<TOutput>(moments, width, settings.C1, settings.C2, out.SSIM + outOffset);
-      }
-      if (wantComponents || !unitExponents)
-      {
-        Components<TOutput>(moments,
-                            width,
-                            settings.C1,
-                            settings.C2,
-                            out.Luminance ? out.Luminance + outOffset : nullptr,
-                            out.Contrast ? out.Contrast + outOffset : nullptr,
-                            out.Structure ? out.Structure + outOffset : nullptr);
-      }
-      if (!unitExponents)
-      {
-        sum += CombineExponents<TOutput>(moments, width, settings, out.SSIM + outOffset);
+        out.SSIM[i] = static_cast<TOutput>(SignedPower(l[i], constants.Alpha) * SignedPower(c[i], constants.Beta) *
+                                           SignedPower(s[i], constants.Gamma));
       }
     }
   }
-  return sum;
+  return Sum(out.SSIM, width);
 }
 
 template SSIMAutoencoder_EXPORT double
-ComputeBlock<float>(const double *, const double *, const BlockSettings &, const OutputBlock<float> &);
+ComputeRow<float>(const double * const *,
+                  const double * const *,
+                  const double *,
+                  std::size_t,
+                  const WeightsType &,
+                  std::size_t,
+                  const Constants &,
+                  const OutputRow<float> &,
+                  double *);
 template SSIMAutoencoder_EXPORT double
-ComputeBlock<double>(const double *, const double *, const BlockSettings &, const OutputBlock<double> &);
+ComputeRow<double>(const double * const *,
+                   const double * const *,
+                   const double *,
+                   std::size_t,
+                   const WeightsType &,
+                   std::size_t,
+                   const Constants &,
+                   const OutputRow<double> &,
+                   double *);
 
 } // namespace SSIMKernel
 } // namespace itk
