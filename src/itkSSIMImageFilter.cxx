@@ -17,8 +17,7 @@
  *=========================================================================*/
 #include "itkSSIMImageFilter.h"
 
-namespace itk
-{
+namespace itk {
 std::ostream &
 operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value)
 {
