@@ -86,6 +86,10 @@ ArgumentParser::Parse(int argc, char * argv[], int first)
   for (int i = first; i < argc; ++i)
   {
     std::string argument = argv[i];
+    if (argument == "-o")
+    {
+      argument = "--output";
+    }
     if (argument == "--help" || argument == "-h")
     {
       std::cout << this->Help();
@@ -290,11 +294,8 @@ ProgressBar::Update(double fraction, const std::string & message)
 {
   fraction = std::min(1.0, std::max(0.0, fraction));
   const int percent = static_cast<int>(std::floor(100.0 * fraction));
-  if (!m_IsTerminal && percent == m_LastPercent)
-  {
-    return;
-  }
-  if (!m_IsTerminal && percent / 10 == m_LastPercent / 10 && message.empty())
+  // Without a terminal (logs, CI) one line per 10 % is plenty.
+  if (!m_IsTerminal && m_LastPercent >= 0 && percent / 10 == m_LastPercent / 10)
   {
     return;
   }

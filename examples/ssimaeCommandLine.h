@@ -41,7 +41,8 @@ public:
 
 /** \brief Small option parser for the ssimae subcommands.
  *
- * Options are `--name VALUE` or `--name=VALUE`; flags are `--name`; everything else is positional. Every option
+ * Options are `--name VALUE` or `--name=VALUE` (`-o` stands for `--output`); flags are `--name`; everything else is
+ * positional. Every option
  * has a help line, and `--help` prints them all. */
 class ArgumentParser
 {
@@ -141,6 +142,10 @@ RequireReadableFile(const std::string & path, const std::string & what);
 /** Subcommands: each takes the arguments after the command name (argv[0] is the command). */
 int
 RunSSIM(int argc, char * argv[]);
+int
+RunEvaluate(int argc, char * argv[]);
+int
+RunPlot(int argc, char * argv[]);
 
 } // namespace ssimae
 

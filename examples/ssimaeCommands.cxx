@@ -25,6 +25,8 @@ Commands()
 {
   static const std::vector<Command> commands = {
     { "ssim", "SSIM map (and luminance/contrast/structure maps) of two images", &RunSSIM },
+    { "evaluate", "pixel ROC AUC, AUPRO, image AUROC, curves and plots on a labelled test set", &RunEvaluate },
+    { "plot", "draw curves from a CSV file to a PNG (VTK charts; needs an X display or xvfb-run)", &RunPlot },
   };
   return commands;
 }

@@ -128,16 +128,7 @@ RunSSIM(int argc, char * argv[])
   arguments.AddOption("beta", "B", "contrast exponent", "1");
   arguments.AddOption("gamma", "G", "structure exponent", "1");
 
-  std::vector<char *> rewritten(argv, argv + argc);
-  for (auto & argument : rewritten)
-  {
-    if (std::string(argument) == "-o")
-    {
-      static char output[] = "--output";
-      argument = output;
-    }
-  }
-  if (!arguments.Parse(argc, rewritten.data()))
+  if (!arguments.Parse(argc, argv))
   {
     return 0;
   }

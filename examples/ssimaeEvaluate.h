@@ -1,0 +1,79 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef ssimaeEvaluate_h
+#define ssimaeEvaluate_h
+
+#include "ssimaeImageIO.h"
+
+#include <string>
+#include <vector>
+
+namespace ssimae {
+
+/** One labelled test image: its mask is empty for a defect-free image; Residual optionally names a precomputed
+ * residual map. */
+struct TestCase
+{
+  std::string Image;
+  std::string Mask;
+  std::string Residual;
+  std::string Category;
+};
+
+/** Test cases of a data set in MVTec AD layout (DIR/test/<category>/..., DIR/ground_truth/<category>/*_mask.png). */
+std::vector<TestCase>
+ReadMVTecLayout(const std::string & root);
+
+/** Test cases of a CSV manifest: image,mask[,residual] per line. */
+std::vector<TestCase>
+ReadManifest(const std::string & path);
+
+/** Residual maps of test images: read from the case's residual file, or computed with a model (reconstruction,
+ * then 1 - SSIM or the squared difference). Keeps every map for later use by index. */
+class ResidualSource
+{
+public:
+  ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride);
+  ~ResidualSource();
+
+  FloatImage2::Pointer
+  Compute(const FloatImage2 * image, const TestCase & testCase);
+
+  /** The map computed for the i-th call of Compute(). */
+  FloatImage2::Pointer
+  Cached(std::size_t index) const
+  {
+    return m_Cache.at(index);
+  }
+
+  /** The model's calibrated threshold; NaN without a model or calibration. */
+  double
+  ModelThreshold() const;
+
+private:
+  struct Model;
+  std::string                       m_ModelPath;
+  std::string                       m_Residual;
+  unsigned int                      m_Stride;
+  Model *                           m_Model{ nullptr };
+  std::vector<FloatImage2::Pointer> m_Cache;
+};
+
+} // namespace ssimae
+
+#endif

@@ -1,0 +1,58 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "ssimaeCommandLine.h"
+#include "ssimaeEvaluate.h"
+
+#include <limits>
+
+namespace ssimae {
+
+struct ResidualSource::Model
+{};
+
+ResidualSource::ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride)
+    : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride)
+{
+  if (residual != "ssim" && residual != "l2")
+  {
+    throw UsageError("--residual must be 'ssim' or 'l2', got '" + residual + "'");
+  }
+}
+
+ResidualSource::~ResidualSource() = default;
+
+FloatImage2::Pointer
+ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
+{
+  (void)image;
+  if (testCase.Residual.empty())
+  {
+    throw CommandError("no residual map for '" + testCase.Image + "' and no model to compute one (--model)");
+  }
+  auto residual = ReadFloatImage<2>(testCase.Residual);
+  m_Cache.push_back(residual);
+  return residual;
+}
+
+double
+ResidualSource::ModelThreshold() const
+{
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+} // namespace ssimae
