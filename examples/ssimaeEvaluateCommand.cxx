@@ -261,7 +261,7 @@ ReadManifest(const std::string & path)
     {
       line.pop_back();
     }
-    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("image", 0) == 0))
+    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("image,", 0) == 0))
     {
       continue;
     }
@@ -276,16 +276,18 @@ ReadManifest(const std::string & path)
     {
       fields.push_back("");
     }
-    if (fields.size() < 2 || fields.size() > 3 || fields[0].empty())
+    if (fields.size() < 2 || fields.size() > 4 || fields[0].empty())
     {
       throw CommandError("manifest '" + path + "' line " + std::to_string(number) +
-                         ": expected 'image,mask[,residual]' (empty mask = defect-free), got '" + line + "'");
+                         ": expected 'image,mask[,residual[,category]]' (empty mask = defect-free), got '" + line +
+                         "'");
     }
     TestCase testCase;
     testCase.Image = resolve(fields[0]);
     testCase.Mask = resolve(fields[1]);
-    testCase.Residual = fields.size() == 3 ? resolve(fields[2]) : "";
-    testCase.Category = testCase.Mask.empty() ? "good" : "defect";
+    testCase.Residual = fields.size() >= 3 ? resolve(fields[2]) : "";
+    testCase.Category =
+      fields.size() == 4 && !fields[3].empty() ? fields[3] : (testCase.Mask.empty() ? "good" : "defect");
     cases.push_back(testCase);
   }
   if (cases.empty())
@@ -303,8 +305,9 @@ RunEvaluate(int argc, char * argv[])
     "(--mvtec DIR | --manifest CSV) [--model M] -o OUTDIR [options]",
     "Measures how well residual maps find the defects of a labelled test set. The test set is either in MVTec AD\n"
     "layout (DIR/test/<category>/*.png, DIR/ground_truth/<category>/<name>_mask.png, DIR/test/good without masks)\n"
-    "or a CSV manifest 'image,mask[,residual]' per line (empty mask = defect-free; relative paths are relative to\n"
-    "the manifest; a residual column names a precomputed residual map, and then no model is needed).\n"
+    "or a CSV manifest 'image,mask[,residual[,category]]' per line (empty mask = defect-free; relative paths are\n"
+    "relative to the manifest; a residual column names a precomputed residual map, and then no model is needed;\n"
+    "a category column groups the per-category results, 'good' marking defect-free images).\n"
     "Writes OUTDIR/metrics.json (pixel_auroc, aupro_0.3, image_auroc, per category, and thresholded metrics when\n"
     "a threshold is known), per_image.csv, roc.csv, pro.csv, roc.png and pro.png (VTK; under xvfb-run when there\n"
     "is no display), and overlays of the worst false positives and false negatives.");

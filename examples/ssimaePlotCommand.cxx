@@ -67,7 +67,7 @@ ReadCurves(const std::string & path)
   while (std::getline(file, line))
   {
     ++number;
-    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("series", 0) == 0))
+    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("series,", 0) == 0))
     {
       continue;
     }
