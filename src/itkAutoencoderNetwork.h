@@ -1,0 +1,121 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// Private to the library (src/): the LibTorch network, its SSIM loss and the model's opaque state.
+// Tensor convention: N x C x H x W, where W runs along ITK's x index and H along y.
+#ifndef itkAutoencoderNetwork_h
+#define itkAutoencoderNetwork_h
+
+#include "itkAutoencoderModel.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace itk {
+
+/** One layer of the paper's network. Conv: k x k convolution (stride 2, padding 1 for k = 4; stride 1, padding 1
+ * for k = 3; no padding for the 8 x 8 bottleneck). Transposed: the mirrored transposed convolution. */
+struct AutoencoderLayerSpec
+{
+  int  InputChannels;
+  int  OutputChannels;
+  int  Kernel;
+  bool Transposed;
+  bool Activation; // LeakyReLU(0.2) after the layer
+};
+
+/** The layers of the paper's network (Bergmann et al. 2019, Table 1) for a patch size of 32, 64, 128 or 256. */
+SSIMAutoencoder_EXPORT std::vector<AutoencoderLayerSpec>
+                       PaperAutoencoderLayers(int patchSize, int channels, int latent);
+
+/** \brief The paper's convolutional autoencoder, with PyTorch-compatible parameters.
+ *
+ * Parameters are those of torch.nn.Conv2d / torch.nn.ConvTranspose2d layers named "layers.<i>.weight/bias", so a
+ * PyTorch module of the same layer list loads them unchanged. The computation of each stride-2, 4 x 4 transposed
+ * convolution (padding 1) is a 3 x 3 convolution with four times the output channels followed by a pixel shuffle,
+ * with the kernel gathered from the transposed-convolution weight (exact, differentiable, and much faster than
+ * LibTorch's CPU ConvTranspose2d); the 8 x 8 transposed convolution of the 1 x 1 latent code is a matrix product. */
+class SSIMAutoencoder_EXPORT PaperAutoencoderImpl : public torch::nn::Module
+{
+public:
+  PaperAutoencoderImpl(int patchSize, int channels, int latent);
+
+  torch::Tensor
+  forward(const torch::Tensor & input);
+
+  /** Output of every layer, for shape checks. */
+  std::vector<torch::Tensor>
+  LayerOutputs(const torch::Tensor & input);
+
+  const std::vector<AutoencoderLayerSpec> &
+  Specs() const
+  {
+    return m_Specs;
+  }
+
+private:
+  torch::Tensor
+  ApplyLayer(std::size_t index, const torch::Tensor & input);
+
+  std::vector<AutoencoderLayerSpec>       m_Specs;
+  std::vector<torch::nn::Conv2d>          m_Convolutions;
+  std::vector<torch::nn::ConvTranspose2d> m_Transposed;
+  std::vector<int>                        m_Slot; // index into m_Convolutions or m_Transposed
+};
+TORCH_MODULE(PaperAutoencoder);
+
+/** Kernel and bias of the 3 x 3 convolution whose pixel-shuffled output equals conv_transpose2d(x, weight, bias,
+ * stride 2, padding 1) for a 4 x 4 weight of shape (Cin, Cout, 4, 4). */
+SSIMAutoencoder_EXPORT std::pair<torch::Tensor, torch::Tensor>
+                       SubPixelKernel(const torch::Tensor & weight, const torch::Tensor & bias);
+
+/** SSIM map of two N x C x H x W tensors with SSIMImageFilter's definition: Gaussian window (sigma, 2 radius + 1
+ * taps per axis, normalised), C1 = (K1 L)^2, C2 = (K2 L)^2, borders mirrored with the edge repeated. Works in the
+ * tensors' dtype and is differentiable. */
+SSIMAutoencoder_EXPORT torch::Tensor
+                       SSIMMap(const torch::Tensor & x,
+                               const torch::Tensor & y,
+                               double                sigma = 1.5,
+                               int                   radius = 5,
+                               double                k1 = 0.01,
+                               double                k2 = 0.03,
+                               double                dynamicRange = 1.0);
+
+/** Reconstruction loss of a batch: 1 - mean SSIM, mean squared error, mean absolute error, or SSIM + l1. */
+SSIMAutoencoder_EXPORT torch::Tensor
+                       ReconstructionLoss(const torch::Tensor &       reconstruction,
+                                          const torch::Tensor &       target,
+                                          AutoencoderModelEnums::Loss loss);
+
+/** Opaque state of AutoencoderModel. */
+struct AutoencoderModel::Network
+{
+  // Forward passes do not change the modules; they are mutable so const models can reconstruct.
+  mutable PaperAutoencoder            Paper{ nullptr };
+  std::unique_ptr<torch::jit::Module> Script;
+
+  torch::Tensor
+  Forward(const torch::Tensor & input) const;
+};
+
+} // namespace itk
+
+#endif

@@ -1,0 +1,376 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// The network, its model files and the torch SSIM loss. This test uses LibTorch directly (through the library's
+// private header) to compare with LibTorch's own transposed convolutions; tolerances: 1e-5 for float32 network
+// outputs, 1e-5 for the SSIM maps computed in float64.
+
+#include "itkAutoencoderModel.h"
+#include "itkAutoencoderNetwork.h"
+#include "itkImageFileReader.h"
+#include "itkSSIMImageFilter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace {
+std::string
+TemporaryFile(const std::string & name)
+{
+  return std::string(SSIMAE_TEST_OUTPUT) + "/" + name;
+}
+
+std::vector<float>
+RandomPatches(std::size_t count, unsigned int size, unsigned int seed)
+{
+  torch::manual_seed(seed);
+  const auto         tensor = torch::rand({ static_cast<int64_t>(count), 1, size, size });
+  std::vector<float> values(tensor.data_ptr<float>(), tensor.data_ptr<float>() + tensor.numel());
+  return values;
+}
+
+void
+ExpectThrowMentioning(const std::function<void()> & call, const std::vector<std::string> & fragments)
+{
+  try
+  {
+    call();
+    ADD_FAILURE() << "no exception";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    for (const auto & fragment : fragments)
+    {
+      EXPECT_NE(std::string(error.GetDescription()).find(fragment), std::string::npos)
+        << "'" << fragment << "' not in: " << error.GetDescription();
+    }
+  }
+}
+} // namespace
+
+// Table 1 of the paper, written out: (input channels, output channels, kernel, output side) for 128 x 128 x 1.
+TEST(AutoencoderNetwork, PaperLayersShapesAndParameterCount)
+{
+  const int latent = 100;
+  struct Expected
+  {
+    int In, Out, Kernel, Side;
+  };
+  const std::vector<Expected> table = { { 1, 32, 4, 64 },     { 32, 32, 4, 32 }, { 32, 32, 3, 32 },
+                                        { 32, 64, 4, 16 },    { 64, 64, 3, 16 }, { 64, 128, 4, 8 },
+                                        { 128, 64, 3, 8 },    { 64, 32, 3, 8 },  { 32, latent, 8, 1 },
+                                        { latent, 32, 8, 8 }, { 32, 64, 3, 8 },  { 64, 128, 3, 8 },
+                                        { 128, 64, 4, 16 },   { 64, 64, 3, 16 }, { 64, 32, 4, 32 },
+                                        { 32, 32, 3, 32 },    { 32, 32, 4, 64 }, { 32, 1, 4, 128 } };
+  itk::PaperAutoencoder       network(128, 1, latent);
+  ASSERT_EQ(network->Specs().size(), table.size());
+  std::size_t expectedParameters = 0;
+  for (const auto & layer : table)
+  {
+    expectedParameters += static_cast<std::size_t>(layer.In * layer.Out * layer.Kernel * layer.Kernel + layer.Out);
+  }
+  std::size_t parameters = 0;
+  for (const auto & p : network->parameters())
+  {
+    parameters += static_cast<std::size_t>(p.numel());
+  }
+  EXPECT_EQ(parameters, expectedParameters);
+  EXPECT_GT(parameters, 900000u);
+  EXPECT_LT(parameters, 1200000u);
+
+  torch::NoGradGuard noGrad;
+  const auto         outputs = network->LayerOutputs(torch::rand({ 2, 1, 128, 128 }));
+  ASSERT_EQ(outputs.size(), table.size());
+  for (std::size_t i = 0; i < table.size(); ++i)
+  {
+    EXPECT_EQ(outputs[i].sizes(), torch::IntArrayRef({ 2, table[i].Out, table[i].Side, table[i].Side }))
+      << "layer " << i;
+  }
+  const auto reconstruction = network->forward(torch::rand({ 3, 1, 128, 128 }));
+  EXPECT_EQ(reconstruction.sizes(), torch::IntArrayRef({ 3, 1, 128, 128 }));
+  EXPECT_GE(reconstruction.min().item<float>(), 0.0f);
+  EXPECT_LE(reconstruction.max().item<float>(), 1.0f);
+
+  for (int patch : { 32, 64, 256 })
+  {
+    itk::PaperAutoencoder other(patch, 2, 50);
+    const auto            out = other->forward(torch::rand({ 1, 2, patch, patch }));
+    EXPECT_EQ(out.sizes(), torch::IntArrayRef({ 1, 2, patch, patch })) << "patch " << patch;
+  }
+  EXPECT_THROW(itk::PaperAutoencoderLayers(100, 1, 100), std::invalid_argument);
+}
+
+TEST(AutoencoderNetwork, SubPixelConvolutionEqualsTransposedConvolution)
+{
+  torch::manual_seed(3);
+  const auto weight = torch::randn({ 5, 7, 4, 4 }, torch::kDouble);
+  const auto bias = torch::randn({ 7 }, torch::kDouble);
+  const auto input = torch::randn({ 2, 5, 6, 9 }, torch::kDouble);
+  const auto reference = torch::conv_transpose2d(input, weight, bias, 2, 1);
+  const auto kernel = itk::SubPixelKernel(weight, bias);
+  const auto fast = torch::pixel_shuffle(torch::conv2d(input, kernel.first, kernel.second, 1, 1), 2);
+  ASSERT_EQ(fast.sizes(), reference.sizes());
+  EXPECT_LT((fast - reference).abs().max().item<double>(), 1e-10);
+}
+
+TEST(AutoencoderNetwork, ForwardEqualsPlainPyTorchLayers)
+{
+  // The same parameters through LibTorch's own Conv2d / ConvTranspose2d layers, as a PyTorch module would run them.
+  itk::PaperAutoencoder network(64, 1, 20);
+  torch::NoGradGuard    noGrad;
+  const auto            input = torch::rand({ 3, 1, 64, 64 });
+  torch::Tensor         current = input;
+  const auto            specs = network->Specs();
+  const auto            named = network->named_parameters();
+  for (std::size_t i = 0; i < specs.size(); ++i)
+  {
+    const auto & weight = named["layers." + std::to_string(i) + ".weight"];
+    const auto & bias = named["layers." + std::to_string(i) + ".bias"];
+    const int    stride = specs[i].Kernel == 4 ? 2 : 1;
+    const int    padding = specs[i].Kernel == 8 ? 0 : 1;
+    current = specs[i].Transposed ? torch::conv_transpose2d(current, weight, bias, stride, padding)
+                                  : torch::conv2d(current, weight, bias, stride, padding);
+    if (specs[i].Activation)
+    {
+      current = torch::leaky_relu(current, 0.2);
+    }
+  }
+  current = torch::sigmoid(current);
+  EXPECT_LT((network->forward(input) - current).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(AutoencoderModel, SaveLoadRoundTrip)
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetPatchSize(32);
+  model->SetLatentSize(16);
+  model->SetLoss(itk::AutoencoderModelEnums::Loss::L2);
+  model->SetIntensityMinimum(10.0);
+  model->SetIntensityMaximum(200.0);
+  model->SetThreshold(0.42);
+  model->SetMetadataValue("training.epochs", "7");
+  model->Initialize(5);
+  EXPECT_TRUE(model->IsInitialized());
+  const auto         patches = RandomPatches(4, 32, 1);
+  std::vector<float> before(patches.size());
+  model->Reconstruct(patches.data(), 4, before.data());
+
+  const std::string file = TemporaryFile("roundtrip.pt");
+  model->Save(file);
+  auto loaded = itk::AutoencoderModel::New();
+  loaded->Load(file);
+  EXPECT_EQ(loaded->GetPatchSize(), 32u);
+  EXPECT_EQ(loaded->GetLatentSize(), 16u);
+  EXPECT_EQ(loaded->GetLoss(), itk::AutoencoderModelEnums::Loss::L2);
+  EXPECT_DOUBLE_EQ(loaded->GetIntensityMinimum(), 10.0);
+  EXPECT_DOUBLE_EQ(loaded->GetIntensityMaximum(), 200.0);
+  EXPECT_DOUBLE_EQ(loaded->GetThreshold(), 0.42);
+  EXPECT_EQ(loaded->GetMetadataValue("training.epochs"), "7");
+  EXPECT_EQ(loaded->GetNumberOfParameters(), model->GetNumberOfParameters());
+  std::vector<float> after(patches.size());
+  loaded->Reconstruct(patches.data(), 4, after.data());
+  EXPECT_EQ(before, after);
+
+  // Different seeds give different networks (the comparison above can fail).
+  auto other = itk::AutoencoderModel::New();
+  other->SetPatchSize(32);
+  other->SetLatentSize(16);
+  other->Initialize(6);
+  std::vector<float> different(patches.size());
+  other->Reconstruct(patches.data(), 4, different.data());
+  EXPECT_NE(before, different);
+
+  std::ostringstream printed;
+  loaded->Print(printed);
+  EXPECT_NE(printed.str().find("PatchSize: 32"), std::string::npos);
+  EXPECT_NE(printed.str().find("training.epochs: 7"), std::string::npos);
+}
+
+TEST(AutoencoderModel, BadFilesGiveClearErrors)
+{
+  auto model = itk::AutoencoderModel::New();
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("no-such-model.pt")); },
+                        { "no-such-model.pt", "does not exist" });
+  {
+    std::ofstream(TemporaryFile("empty.pt"));
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("empty.pt")); }, { "empty.pt", "empty" });
+  {
+    std::ofstream text(TemporaryFile("text.pt"));
+    text << "this is not a model\n";
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("text.pt")); }, { "text.pt", "not a readable" });
+
+  auto good = itk::AutoencoderModel::New();
+  good->SetPatchSize(32);
+  good->SetLatentSize(8);
+  good->Initialize(1);
+  good->Save(TemporaryFile("good.pt"));
+  std::ifstream     in(TemporaryFile("good.pt"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  {
+    std::ofstream truncated(TemporaryFile("truncated.pt"), std::ios::binary);
+    truncated.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("truncated.pt")); }, { "truncated.pt" });
+
+  // A LibTorch archive that is not a model, and a model from a newer format version.
+  {
+    torch::serialize::OutputArchive foreign;
+    foreign.write("weights", torch::ones({ 3 }));
+    foreign.save_to(TemporaryFile("foreign.pt"));
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("foreign.pt")); }, { "foreign.pt", "not an SSIMAutoencoder" });
+  {
+    torch::serialize::InputArchive original;
+    original.load_from(TemporaryFile("good.pt"));
+    torch::serialize::OutputArchive newer;
+    for (const auto & key : original.keys())
+    {
+      c10::IValue value;
+      if (key != "network" && original.try_read(key, value))
+      {
+        newer.write(key, key == "ssimae.format_version" ? c10::IValue(static_cast<int64_t>(99)) : value);
+      }
+    }
+    torch::serialize::InputArchive weights;
+    original.read("network", weights);
+    torch::serialize::OutputArchive weightsCopy;
+    itk::PaperAutoencoder           network(32, 1, 8);
+    network->load(weights);
+    network->save(weightsCopy);
+    newer.write("network", weightsCopy);
+    newer.save_to(TemporaryFile("newer.pt"));
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("newer.pt")); }, { "newer.pt", "format version 99" });
+
+  // A failed load leaves the model as it was.
+  EXPECT_FALSE(model->IsInitialized());
+  auto empty = itk::AutoencoderModel::New();
+  ExpectThrowMentioning([&] { empty->Save(TemporaryFile("nothing.pt")); }, { "nothing.pt" });
+  float patch = 0.0f;
+  EXPECT_THROW(empty->Reconstruct(&patch, 1, &patch), itk::ExceptionObject);
+  auto wrong = itk::AutoencoderModel::New();
+  wrong->SetPatchSize(100);
+  ExpectThrowMentioning([&] { wrong->Initialize(); }, { "patch size 100" });
+}
+
+TEST(AutoencoderModel, ConcurrentReconstructionMatchesSerial)
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetPatchSize(64);
+  model->SetLatentSize(32);
+  model->Initialize(11);
+  const std::size_t               count = 6;
+  std::vector<std::vector<float>> inputs, serial, parallel;
+  for (unsigned int t = 0; t < 4; ++t)
+  {
+    inputs.push_back(RandomPatches(count, 64, 20 + t));
+    serial.emplace_back(inputs.back().size());
+    parallel.emplace_back(inputs.back().size());
+    model->Reconstruct(inputs[t].data(), count, serial[t].data());
+  }
+  std::vector<std::thread> threads;
+  for (unsigned int t = 0; t < 4; ++t)
+  {
+    threads.emplace_back([&, t] {
+      for (int repeat = 0; repeat < 3; ++repeat)
+      {
+        model->Reconstruct(inputs[t].data(), count, parallel[t].data());
+      }
+    });
+  }
+  for (auto & thread : threads)
+  {
+    thread.join();
+  }
+  for (unsigned int t = 0; t < 4; ++t)
+  {
+    float largest = 0.0f;
+    for (std::size_t i = 0; i < serial[t].size(); ++i)
+    {
+      largest = std::max(largest, std::abs(serial[t][i] - parallel[t][i]));
+    }
+    EXPECT_LT(largest, 1e-6f) << "thread " << t;
+  }
+}
+
+TEST(AutoencoderModel, LoadsTorchScriptFromPyTorch)
+{
+  const std::string file = TemporaryFile("blur_module.pt");
+  const std::string command =
+    std::string(SSIMAE_PYTHON) + " " + SSIMAE_SOURCE_DIR + "/test/scripts/export_torchscript.py " + file;
+  const int status = std::system(command.c_str());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+  {
+    GTEST_SKIP() << "python3-torch is not importable by " << SSIMAE_PYTHON << ": cannot export a TorchScript module";
+  }
+  ASSERT_EQ(status, 0) << command;
+  auto model = itk::AutoencoderModel::New();
+  model->LoadTorchScript(file, 16, 1);
+  EXPECT_EQ(model->GetArchitecture(), itk::AutoencoderModelEnums::Architecture::TorchScript);
+  const auto         patches = RandomPatches(2, 16, 4);
+  std::vector<float> output(patches.size());
+  model->Reconstruct(patches.data(), 2, output.data());
+  // Interior pixel (5, 7) of patch 1: box mean of 0.5 x + 0.25.
+  double expected = 0.0;
+  for (int dy = -1; dy <= 1; ++dy)
+  {
+    for (int dx = -1; dx <= 1; ++dx)
+    {
+      expected += (0.5 * patches[256 + (7 + dy) * 16 + 5 + dx] + 0.25) / 9.0;
+    }
+  }
+  EXPECT_NEAR(output[256 + 7 * 16 + 5], expected, 1e-6);
+  ExpectThrowMentioning([&] { model->LoadTorchScript(TemporaryFile("text.pt"), 16, 1); }, { "text.pt" });
+}
+
+TEST(TorchSSIM, MapEqualsSSIMImageFilter)
+{
+  using ImageType = itk::Image<float, 2>;
+  const auto x = itk::ReadImage<ImageType>(std::string(SSIMAE_TEST_DATA) + "/ssim_x_2d.mha");
+  const auto y = itk::ReadImage<ImageType>(std::string(SSIMAE_TEST_DATA) + "/ssim_y_2d.mha");
+  auto       filter = itk::SSIMImageFilter<ImageType>::New();
+  filter->SetInput1(x);
+  filter->SetInput2(y);
+  filter->Update();
+  const auto size = x->GetLargestPossibleRegion().GetSize();
+  const auto shape = std::vector<int64_t>{ 1, 1, static_cast<int64_t>(size[1]), static_cast<int64_t>(size[0]) };
+  const auto tx = torch::from_blob(x->GetBufferPointer(), shape, torch::kFloat).to(torch::kDouble);
+  const auto ty = torch::from_blob(y->GetBufferPointer(), shape, torch::kFloat).to(torch::kDouble);
+  const auto map = itk::SSIMMap(tx, ty).to(torch::kFloat).contiguous();
+  const auto expected = torch::from_blob(filter->GetOutput()->GetBufferPointer(), shape, torch::kFloat);
+  EXPECT_LT((map - expected).abs().max().item<float>(), 1e-5f);
+
+  // Gradients flow, and the losses have their closed forms.
+  auto a = torch::rand({ 2, 1, 24, 20 }, torch::TensorOptions().requires_grad(true));
+  auto b = torch::rand({ 2, 1, 24, 20 });
+  auto loss = itk::ReconstructionLoss(a, b, itk::AutoencoderModelEnums::Loss::SSIM);
+  loss.backward();
+  EXPECT_GT(a.grad().abs().sum().item<float>(), 0.0f);
+  EXPECT_NEAR(itk::ReconstructionLoss(b, b, itk::AutoencoderModelEnums::Loss::SSIM).item<float>(), 0.0f, 1e-6f);
+  EXPECT_NEAR(itk::ReconstructionLoss(a, b, itk::AutoencoderModelEnums::Loss::L2).item<float>(),
+              (a - b).pow(2).mean().item<float>(),
+              1e-7f);
+  EXPECT_NEAR(itk::ReconstructionLoss(a, b, itk::AutoencoderModelEnums::Loss::L1).item<float>(),
+              (a - b).abs().mean().item<float>(),
+              1e-7f);
+}
