@@ -1,0 +1,186 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkAutoencoderTrainer_h
+#define itkAutoencoderTrainer_h
+
+#include "itkAutoencoderModel.h"
+#include "itkImage.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace itk {
+
+/** \class AutoencoderTrainer
+ * \brief Trains an AutoencoderModel on defect-free images, as in Bergmann et al. (VISAPP 2019).
+ *
+ * Every epoch draws NumberOfPatchesPerEpoch patches (default 10,000) at random positions of the training images
+ * (an image is drawn with a probability proportional to its number of patch positions; images smaller than a patch
+ * are mirrored up to the patch size), each randomly rotated by a multiple of 90 degrees and flipped when
+ * augmentation is on. A fixed set of ValidationFraction x NumberOfPatchesPerEpoch further patches (default 20 %)
+ * measures the validation loss after each epoch. Adam with learning rate 2e-4 and weight decay 1e-5 on batches of
+ * 128 minimises the model's loss (1 - mean SSIM by default, or l2, l1, SSIM + l1) for up to 200 epochs; training
+ * stops early when the validation loss has not improved for Patience epochs (default 20), and the model ends with
+ * the weights of its best validation epoch.
+ *
+ * Intensities are normalised with the model's IntensityMinimum/IntensityMaximum; when
+ * AutomaticIntensityRange is on (default) they are first set to the minimum and maximum of the training images.
+ *
+ * Reproducible: the patches of epoch e depend only on (Seed, e), and the network starts from Seed. After every epoch
+ * the model, the optimizer state and the early-stopping state are written atomically to CheckpointFile (when set);
+ * Resume() continues from it, so a killed run that is resumed ends with the same weights as an uninterrupted run.
+ *
+ * Events: an IterationEvent after every epoch (GetEpoch(), GetTrainingLoss(), GetValidationLoss(),
+ * GetBestValidationLoss()) and a ProgressEvent after every batch (GetProgress()). AbortTrainingOn() from an
+ * observer stops after the current batch; the last completed epoch stays in the checkpoint.
+ *
+ * \ingroup SSIMAutoencoder
+ */
+class SSIMAutoencoder_EXPORT AutoencoderTrainer : public Object
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(AutoencoderTrainer);
+
+  using Self = AutoencoderTrainer;
+  using Superclass = Object;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(AutoencoderTrainer, Object);
+
+  using ImageType = Image<float, 2>;
+
+  /** The model to train; its architecture, patch size, channels, latent size and loss are used. */
+  itkSetObjectMacro(Model, AutoencoderModel);
+  itkGetModifiableObjectMacro(Model, AutoencoderModel);
+
+  /** Adds a defect-free training image (grey values). */
+  void
+  AddImage(const ImageType * image);
+  /** Reads a defect-free training image (any ITK-readable grey or colour file; colour is converted to grey). */
+  void
+  AddImageFile(const std::string & fileName);
+  void
+  ClearImages();
+  std::size_t
+  GetNumberOfImages() const;
+
+  /** Patches drawn per epoch. Default: 10000. */
+  itkSetMacro(NumberOfPatchesPerEpoch, unsigned int);
+  itkGetConstMacro(NumberOfPatchesPerEpoch, unsigned int);
+  /** Maximum number of epochs. Default: 200. */
+  itkSetMacro(NumberOfEpochs, unsigned int);
+  itkGetConstMacro(NumberOfEpochs, unsigned int);
+  /** Patches per optimisation step. Default: 128. */
+  itkSetMacro(BatchSize, unsigned int);
+  itkGetConstMacro(BatchSize, unsigned int);
+  /** Adam learning rate. Default: 2e-4. */
+  itkSetMacro(LearningRate, double);
+  itkGetConstMacro(LearningRate, double);
+  /** Adam weight decay. Default: 1e-5. */
+  itkSetMacro(WeightDecay, double);
+  itkGetConstMacro(WeightDecay, double);
+  /** Validation patches as a fraction of the patches per epoch. Default: 0.2. */
+  itkSetMacro(ValidationFraction, double);
+  itkGetConstMacro(ValidationFraction, double);
+  /** Epochs without validation improvement before stopping; 0 disables early stopping. Default: 20. */
+  itkSetMacro(Patience, unsigned int);
+  itkGetConstMacro(Patience, unsigned int);
+  /** Random 90-degree rotations and flips of the patches. Default: on. */
+  itkSetMacro(Augment, bool);
+  itkGetConstMacro(Augment, bool);
+  itkBooleanMacro(Augment);
+  /** Seed of the network's initial weights and of the patch sampling. Default: 0. */
+  itkSetMacro(Seed, unsigned int);
+  itkGetConstMacro(Seed, unsigned int);
+  /** Set the model's intensity range from the training images. Default: on. */
+  itkSetMacro(AutomaticIntensityRange, bool);
+  itkGetConstMacro(AutomaticIntensityRange, bool);
+  itkBooleanMacro(AutomaticIntensityRange);
+  /** Checkpoint written after every epoch (empty: none). Default: empty. */
+  itkSetStringMacro(CheckpointFile);
+  itkGetStringMacro(CheckpointFile);
+  /** LibTorch threads. Default: all cores. */
+  itkSetMacro(NumberOfThreads, unsigned int);
+  itkGetConstMacro(NumberOfThreads, unsigned int);
+  /** Set from an observer to stop after the current batch. */
+  itkSetMacro(AbortTraining, bool);
+  itkGetConstMacro(AbortTraining, bool);
+  itkBooleanMacro(AbortTraining);
+
+  /** Trains from freshly initialised weights. */
+  void
+  Train();
+  /** Continues from CheckpointFile when it exists (otherwise starts like Train()). The settings must match. */
+  void
+  Resume();
+
+  /** Last completed epoch (1-based; 0 before the first). */
+  itkGetConstMacro(Epoch, unsigned int);
+  itkGetConstMacro(TrainingLoss, double);
+  itkGetConstMacro(ValidationLoss, double);
+  itkGetConstMacro(BestValidationLoss, double);
+  itkGetConstMacro(BestEpoch, unsigned int);
+  /** Fraction of the planned batches done. */
+  itkGetConstMacro(Progress, double);
+  /** Whether the last run stopped because the validation loss stopped improving. */
+  itkGetConstMacro(StoppedEarly, bool);
+
+protected:
+  AutoencoderTrainer();
+  ~AutoencoderTrainer() override;
+
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+private:
+  void
+  Run(bool resume);
+
+  struct State;
+  std::unique_ptr<State> m_State;
+
+  AutoencoderModel::Pointer m_Model;
+  unsigned int              m_NumberOfPatchesPerEpoch{ 10000 };
+  unsigned int              m_NumberOfEpochs{ 200 };
+  unsigned int              m_BatchSize{ 128 };
+  double                    m_LearningRate{ 2e-4 };
+  double                    m_WeightDecay{ 1e-5 };
+  double                    m_ValidationFraction{ 0.2 };
+  unsigned int              m_Patience{ 20 };
+  bool                      m_Augment{ true };
+  unsigned int              m_Seed{ 0 };
+  bool                      m_AutomaticIntensityRange{ true };
+  std::string               m_CheckpointFile;
+  unsigned int              m_NumberOfThreads;
+  bool                      m_AbortTraining{ false };
+
+  unsigned int m_Epoch{ 0 };
+  double       m_TrainingLoss{ 0.0 };
+  double       m_ValidationLoss{ 0.0 };
+  double       m_BestValidationLoss{ 0.0 };
+  unsigned int m_BestEpoch{ 0 };
+  double       m_Progress{ 0.0 };
+  bool         m_StoppedEarly{ false };
+};
+
+} // namespace itk
+
+#endif

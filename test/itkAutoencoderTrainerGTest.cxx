@@ -1,0 +1,235 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// Training on tiny problems (32 x 32 patches, a few hundred patches, a few epochs): events, reproducibility,
+// checkpoint/resume equality, and clear errors.
+
+#include "itkAutoencoderTrainer.h"
+#include "itkCommand.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+namespace {
+using ImageType = itk::AutoencoderTrainer::ImageType;
+
+ImageType::Pointer
+Checkerboard(unsigned int width, unsigned int height, unsigned int cell, unsigned int seed)
+{
+  auto image = ImageType::New();
+  image->SetRegions(ImageType::SizeType{ { width, height } });
+  image->Allocate();
+  std::mt19937                    random(seed);
+  std::normal_distribution<float> noise(0.0f, 5.0f);
+  for (unsigned int y = 0; y < height; ++y)
+  {
+    for (unsigned int x = 0; x < width; ++x)
+    {
+      image->SetPixel({ { x, y } }, ((x / cell + y / cell) % 2 ? 200.0f : 50.0f) + noise(random));
+    }
+  }
+  return image;
+}
+
+itk::AutoencoderTrainer::Pointer
+TinyTrainer(itk::AutoencoderModel * model, const std::string & checkpoint = "")
+{
+  auto trainer = itk::AutoencoderTrainer::New();
+  trainer->SetModel(model);
+  trainer->AddImage(Checkerboard(48, 40, 4, 1));
+  trainer->AddImage(Checkerboard(40, 56, 6, 2));
+  trainer->SetNumberOfPatchesPerEpoch(96);
+  trainer->SetBatchSize(32);
+  trainer->SetNumberOfEpochs(3);
+  trainer->SetLearningRate(1e-3);
+  trainer->SetSeed(7);
+  trainer->SetCheckpointFile(checkpoint);
+  return trainer;
+}
+
+itk::AutoencoderModel::Pointer
+TinyModel()
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetPatchSize(32);
+  model->SetLatentSize(16);
+  return model;
+}
+
+std::vector<float>
+Reconstruction(const itk::AutoencoderModel * model)
+{
+  std::vector<float> patch(32 * 32);
+  for (std::size_t i = 0; i < patch.size(); ++i)
+  {
+    patch[i] = static_cast<float>((i * 37) % 101) / 100.0f;
+  }
+  std::vector<float> out(patch.size());
+  model->Reconstruct(patch.data(), 1, out.data());
+  return out;
+}
+
+float
+LargestDifference(const std::vector<float> & a, const std::vector<float> & b)
+{
+  float largest = 0.0f;
+  for (std::size_t i = 0; i < a.size(); ++i)
+  {
+    largest = std::max(largest, std::abs(a[i] - b[i]));
+  }
+  return largest;
+}
+} // namespace
+
+TEST(AutoencoderTrainer, TrainsReproduciblyAndReportsEvents)
+{
+  auto                model = TinyModel();
+  auto                trainer = TinyTrainer(model);
+  unsigned int        iterations = 0;
+  unsigned int        progressEvents = 0;
+  std::vector<double> losses;
+  auto                observer = [&](const itk::EventObject & event) {
+    if (itk::IterationEvent().CheckEvent(&event))
+    {
+      ++iterations;
+      losses.push_back(trainer->GetTrainingLoss());
+      EXPECT_TRUE(std::isfinite(trainer->GetValidationLoss()));
+    }
+    else
+    {
+      ++progressEvents;
+    }
+  };
+  trainer->AddObserver(itk::IterationEvent(), observer);
+  trainer->AddObserver(itk::ProgressEvent(), observer);
+  trainer->Train();
+  EXPECT_EQ(iterations, 3u);
+  EXPECT_EQ(progressEvents, 9u);
+  EXPECT_EQ(trainer->GetEpoch(), 3u);
+  EXPECT_NEAR(trainer->GetProgress(), 1.0, 1e-12);
+  EXPECT_LT(losses.back(), losses.front()); // the SSIM loss goes down on checkerboards
+  EXPECT_LE(trainer->GetBestValidationLoss(), trainer->GetValidationLoss());
+  EXPECT_NEAR(model->GetIntensityMinimum(), 50.0 - 25.0, 15.0);
+  EXPECT_EQ(model->GetMetadataValue("training.epochs"), "3");
+
+  auto again = TinyModel();
+  TinyTrainer(again)->Train();
+  EXPECT_EQ(LargestDifference(Reconstruction(model), Reconstruction(again)), 0.0f);
+
+  auto otherSeed = TinyModel();
+  auto otherTrainer = TinyTrainer(otherSeed);
+  otherTrainer->SetSeed(8);
+  otherTrainer->Train();
+  EXPECT_GT(LargestDifference(Reconstruction(model), Reconstruction(otherSeed)), 1e-4f);
+}
+
+TEST(AutoencoderTrainer, ResumedRunEqualsUninterruptedRun)
+{
+  const std::string straightCheckpoint = std::string(SSIMAE_TEST_OUTPUT) + "/straight.checkpoint";
+  const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/interrupted.checkpoint";
+  std::remove(straightCheckpoint.c_str());
+  std::remove(checkpoint.c_str());
+  auto straight = TinyModel();
+  TinyTrainer(straight, straightCheckpoint)->Train();
+
+  // Interrupt after the first epoch, as a killed process would: only the checkpoint survives.
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model, checkpoint);
+    trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { trainer->AbortTrainingOn(); });
+    trainer->Train();
+    EXPECT_EQ(trainer->GetEpoch(), 1u);
+  }
+  auto         resumed = TinyModel();
+  auto         trainer = TinyTrainer(resumed, checkpoint);
+  unsigned int epochs = 0;
+  trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { ++epochs; });
+  trainer->Resume();
+  EXPECT_EQ(epochs, 2u);
+  EXPECT_EQ(trainer->GetEpoch(), 3u);
+  EXPECT_LT(LargestDifference(Reconstruction(straight), Reconstruction(resumed)), 1e-6f);
+
+  // A checkpoint of other settings is refused with both settings named.
+  auto mismatch = TinyModel();
+  auto mismatchTrainer = TinyTrainer(mismatch, checkpoint);
+  mismatchTrainer->SetBatchSize(16);
+  try
+  {
+    mismatchTrainer->Resume();
+    ADD_FAILURE() << "resumed from a checkpoint with other settings";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("batch=16"), std::string::npos) << error.GetDescription();
+  }
+}
+
+TEST(AutoencoderTrainer, StopsEarlyWithoutImprovement)
+{
+  auto model = TinyModel();
+  auto trainer = TinyTrainer(model);
+  trainer->SetLearningRate(1e-12); // nothing changes, so the validation loss cannot improve after epoch 1
+  trainer->SetNumberOfEpochs(10);
+  trainer->SetPatience(2);
+  trainer->Train();
+  EXPECT_TRUE(trainer->GetStoppedEarly());
+  EXPECT_LE(trainer->GetEpoch(), 4u);
+}
+
+TEST(AutoencoderTrainer, SmallImagesAreMirroredUpToThePatch)
+{
+  auto model = TinyModel();
+  auto trainer = itk::AutoencoderTrainer::New();
+  trainer->SetModel(model);
+  trainer->AddImage(Checkerboard(20, 12, 3, 4)); // smaller than the 32 x 32 patch
+  trainer->SetNumberOfPatchesPerEpoch(32);
+  trainer->SetBatchSize(16);
+  trainer->SetNumberOfEpochs(1);
+  EXPECT_NO_THROW(trainer->Train());
+}
+
+TEST(AutoencoderTrainer, InvalidInputThrows)
+{
+  auto trainer = itk::AutoencoderTrainer::New();
+  EXPECT_THROW(trainer->Train(), itk::ExceptionObject); // no model
+  auto model = TinyModel();
+  trainer->SetModel(model);
+  EXPECT_THROW(trainer->Train(), itk::ExceptionObject); // no images
+  EXPECT_THROW(trainer->AddImageFile(std::string(SSIMAE_TEST_OUTPUT) + "/missing.png"), itk::ExceptionObject);
+  auto withNaN = Checkerboard(40, 40, 4, 5);
+  withNaN->SetPixel({ { 3, 4 } }, std::nanf(""));
+  trainer->AddImage(withNaN);
+  try
+  {
+    trainer->Train();
+    ADD_FAILURE() << "trained on NaN";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("NaN"), std::string::npos);
+  }
+  trainer->ClearImages();
+  trainer->AddImage(Checkerboard(40, 40, 4, 5));
+  trainer->SetBatchSize(0);
+  EXPECT_THROW(trainer->Train(), itk::ExceptionObject);
+  std::ostringstream printed;
+  trainer->Print(printed);
+  EXPECT_NE(printed.str().find("BatchSize: 0"), std::string::npos);
+}
