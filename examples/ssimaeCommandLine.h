@@ -146,6 +146,8 @@ int
 RunEvaluate(int argc, char * argv[]);
 int
 RunPlot(int argc, char * argv[]);
+int
+RunDemo(int argc, char * argv[]);
 
 } // namespace ssimae
 

@@ -24,6 +24,7 @@ const std::vector<Command> &
 Commands()
 {
   static const std::vector<Command> commands = {
+    { "demo", "the paper's checkerboard problem: l2-AE vs SSIM-AE, trained and evaluated on generated data", &RunDemo },
     { "ssim", "SSIM map (and luminance/contrast/structure maps) of two images", &RunSSIM },
     { "evaluate", "pixel ROC AUC, AUPRO, image AUROC, curves and plots on a labelled test set", &RunEvaluate },
     { "plot", "draw curves from a CSV file to a PNG (VTK charts; needs an X display or xvfb-run)", &RunPlot },

@@ -1,0 +1,214 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkResidualSegmentationFilter_hxx
+#define itkResidualSegmentationFilter_hxx
+
+#include "itkResidualSegmentationFilter.h"
+#include "itkImageRegionConstIterator.h"
+#include "itkImageRegionIterator.h"
+#include "itkProgressAccumulator.h"
+#include "itkSegmentationEvaluation.h"
+
+#include <cmath>
+
+namespace itk {
+
+template<typename TInputImage, typename TOutputImage>
+ResidualSegmentationFilter<TInputImage, TOutputImage>::ResidualSegmentationFilter()
+{
+  this->SetNumberOfRequiredInputs(2);
+  this->SetNumberOfRequiredOutputs(2);
+  this->SetNthOutput(1, this->MakeOutput(1));
+}
+
+template<typename TInputImage, typename TOutputImage>
+DataObject::Pointer
+ResidualSegmentationFilter<TInputImage, TOutputImage>::MakeOutput(DataObjectPointerArraySizeType index)
+{
+  if (index == 1)
+  {
+    return ResidualImageType::New().GetPointer();
+  }
+  return Superclass::MakeOutput(index);
+}
+
+template<typename TInputImage, typename TOutputImage>
+auto
+ResidualSegmentationFilter<TInputImage, TOutputImage>::GetResidualOutput() -> ResidualImageType *
+{
+  return dynamic_cast<ResidualImageType *>(this->ProcessObject::GetOutput(1));
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
+{
+  Superclass::VerifyPreconditions();
+  if (!(m_DynamicRange > 0.0) || !std::isfinite(m_DynamicRange))
+  {
+    itkExceptionMacro("DynamicRange must be positive and finite, got " << m_DynamicRange);
+  }
+  if (std::isnan(m_Threshold))
+  {
+    itkExceptionMacro("Threshold is NaN: calibrate the model or set a threshold");
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
+{
+  const auto size0 = this->GetInput(0)->GetLargestPossibleRegion().GetSize();
+  const auto size1 = this->GetInput(1)->GetLargestPossibleRegion().GetSize();
+  if (size0 != size1)
+  {
+    itkExceptionMacro("image and reconstruction differ in size: " << size0 << " and " << size1);
+  }
+  Superclass::VerifyInputInformation();
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
+{
+  Superclass::GenerateInputRequestedRegion();
+  for (unsigned int i = 0; i < 2; ++i)
+  {
+    if (auto * input = const_cast<TInputImage *>(this->GetInput(i)))
+    {
+      input->SetRequestedRegionToLargestPossibleRegion();
+    }
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * output)
+{
+  Superclass::EnlargeOutputRequestedRegion(output);
+  output->SetRequestedRegionToLargestPossibleRegion();
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
+{
+  const TInputImage * image = this->GetInput(0);
+  const TInputImage * reconstruction = this->GetInput(1);
+  TOutputImage *      labels = this->GetOutput();
+  ResidualImageType * residual = this->GetResidualOutput();
+  const auto          region = image->GetLargestPossibleRegion();
+  residual->SetBufferedRegion(region);
+  residual->Allocate();
+  labels->SetBufferedRegion(region);
+  labels->Allocate();
+
+  auto progress = ProgressAccumulator::New();
+  progress->SetMiniPipelineFilter(this);
+  if (m_Residual == ResidualEnum::SSIM)
+  {
+    using SSIMType = SSIMImageFilter<TInputImage, ResidualImageType>;
+    auto ssim = SSIMType::New();
+    ssim->SetInput1(image);
+    ssim->SetInput2(reconstruction);
+    ssim->SetWindow(m_Window);
+    ssim->SetWindowSize(m_WindowSize);
+    ssim->SetGaussianSigma(m_GaussianSigma);
+    ssim->SetK1(m_K1);
+    ssim->SetK2(m_K2);
+    ssim->SetDynamicRange(m_DynamicRange);
+    ssim->ComputeComponentMapsOff();
+    progress->RegisterInternalFilter(ssim, 0.9f);
+    ssim->Update();
+    ImageRegionConstIterator<ResidualImageType> in(ssim->GetOutput(), region);
+    ImageRegionIterator<ResidualImageType>      out(residual, region);
+    for (; !in.IsAtEnd(); ++in, ++out)
+    {
+      out.Set(1.0f - in.Get());
+    }
+  }
+  else
+  {
+    ImageRegionConstIterator<TInputImage>  a(image, region);
+    ImageRegionConstIterator<TInputImage>  b(reconstruction, region);
+    ImageRegionIterator<ResidualImageType> out(residual, region);
+    for (; !a.IsAtEnd(); ++a, ++b, ++out)
+    {
+      const double difference = (static_cast<double>(a.Get()) - static_cast<double>(b.Get())) / m_DynamicRange;
+      out.Set(static_cast<float>(difference * difference));
+    }
+  }
+
+  // Threshold and drop small regions.
+  const auto                       size = region.GetSize();
+  SegmentationEvaluation::SizeType flatSize{ { 1, 1, 1 } };
+  for (unsigned int d = 0; d < ImageDimension && d < 3; ++d)
+  {
+    flatSize[d] = size[d];
+  }
+  const std::size_t         count = region.GetNumberOfPixels();
+  std::vector<std::uint8_t> mask(count);
+  const float *             values = residual->GetBufferPointer();
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    mask[i] = values[i] > m_Threshold ? 1 : 0;
+  }
+  if (m_MinimumDefectArea > 1)
+  {
+    std::vector<std::uint32_t> components;
+    const std::size_t          regions = SegmentationEvaluation::LabelComponents(mask.data(), flatSize, components);
+    std::vector<std::size_t>   areas(regions + 1, 0);
+    for (const auto label : components)
+    {
+      ++areas[label];
+    }
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      if (components[i] && areas[components[i]] < m_MinimumDefectArea)
+      {
+        mask[i] = 0;
+      }
+    }
+  }
+  auto * out = labels->GetBufferPointer();
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    out[i] = static_cast<typename TOutputImage::PixelType>(mask[i]);
+  }
+  this->UpdateProgress(1.0f);
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
+{
+  Superclass::PrintSelf(os, indent);
+  os << indent << "Residual: " << m_Residual << std::endl;
+  os << indent << "Threshold: " << m_Threshold << std::endl;
+  os << indent << "MinimumDefectArea: " << m_MinimumDefectArea << std::endl;
+  os << indent << "DynamicRange: " << m_DynamicRange << std::endl;
+  os << indent << "Window: " << m_Window << std::endl;
+  os << indent << "WindowSize: " << m_WindowSize << std::endl;
+  os << indent << "GaussianSigma: " << m_GaussianSigma << std::endl;
+  os << indent << "K1: " << m_K1 << std::endl;
+  os << indent << "K2: " << m_K2 << std::endl;
+}
+
+} // namespace itk
+
+#endif

@@ -1,0 +1,377 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// AutoencoderReconstructionFilter, ResidualSegmentationFilter, ResidualThresholdCalibrator and the checkerboard
+// generator. Reconstructions are compared with a direct patch loop over the same (randomly initialised) model;
+// tolerance 1e-5 (float32 networks; batch composition may change the last bits).
+
+#include "itkAutoencoderReconstructionFilter.h"
+#include "itkCheckerboardDefectGenerator.h"
+#include "itkResidualSegmentationFilter.h"
+#include "itkResidualThresholdCalibrator.h"
+#include "itkStreamingImageFilter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace {
+using FloatImage = itk::Image<float, 2>;
+using ReconstructionFilter = itk::AutoencoderReconstructionFilter<FloatImage>;
+
+FloatImage::Pointer
+RandomImage(unsigned int width, unsigned int height, unsigned int seed)
+{
+  auto image = FloatImage::New();
+  image->SetRegions(FloatImage::SizeType{ { width, height } });
+  image->Allocate();
+  std::mt19937                          random(seed);
+  std::uniform_real_distribution<float> value(0.0f, 255.0f);
+  for (std::size_t i = 0; i < image->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+  {
+    image->GetBufferPointer()[i] = value(random);
+  }
+  return image;
+}
+
+itk::AutoencoderModel::Pointer
+SmallModel()
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetPatchSize(32);
+  model->SetLatentSize(8);
+  model->Initialize(3);
+  return model;
+}
+
+// The definition, written out: patch positions 0, stride, ..., last aligned; mirror short axes; average.
+FloatImage::Pointer
+DirectReconstruction(const FloatImage * image, const itk::AutoencoderModel * model, unsigned int stride)
+{
+  const auto          size = image->GetLargestPossibleRegion().GetSize();
+  const long          patch = model->GetPatchSize();
+  const double        low = model->GetIntensityMinimum();
+  const double        range = model->GetIntensityMaximum() - low;
+  const auto          xs = ReconstructionFilter::PatchPositions(size[0], patch, stride);
+  const auto          ys = ReconstructionFilter::PatchPositions(size[1], patch, stride);
+  std::vector<double> sum(size[0] * size[1], 0.0);
+  std::vector<int>    count(size[0] * size[1], 0);
+  std::vector<float>  in(patch * patch), out(patch * patch);
+  const auto          mirror = [](long i, long n) {
+    const long p = 2 * n;
+    i = ((i % p) + p) % p;
+    return i < n ? i : p - 1 - i;
+  };
+  for (const auto py : ys)
+  {
+    for (const auto px : xs)
+    {
+      for (long v = 0; v < patch; ++v)
+      {
+        for (long u = 0; u < patch; ++u)
+        {
+          const long x = mirror(px + u, static_cast<long>(size[0]));
+          const long y = mirror(py + v, static_cast<long>(size[1]));
+          in[v * patch + u] = static_cast<float>((image->GetPixel({ { x, y } }) - low) / range);
+        }
+      }
+      model->Reconstruct(in.data(), 1, out.data());
+      for (long v = 0; v < patch; ++v)
+      {
+        for (long u = 0; u < patch; ++u)
+        {
+          const long x = px + u;
+          const long y = py + v;
+          if (x < static_cast<long>(size[0]) && y < static_cast<long>(size[1]))
+          {
+            sum[y * size[0] + x] += out[v * patch + u] * range + low;
+            ++count[y * size[0] + x];
+          }
+        }
+      }
+    }
+  }
+  auto result = FloatImage::New();
+  result->SetRegions(size);
+  result->Allocate();
+  for (std::size_t i = 0; i < sum.size(); ++i)
+  {
+    EXPECT_GT(count[i], 0) << "pixel " << i << " not covered";
+    result->GetBufferPointer()[i] = static_cast<float>(sum[i] / count[i]);
+  }
+  return result;
+}
+
+template<typename TImage>
+double
+MaxDifference(const TImage * a, const TImage * b)
+{
+  double largest = 0.0;
+  for (std::size_t i = 0; i < a->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+  {
+    largest = std::max(largest, std::abs(static_cast<double>(a->GetBufferPointer()[i]) - b->GetBufferPointer()[i]));
+  }
+  return largest;
+}
+} // namespace
+
+TEST(AutoencoderReconstructionFilter, PatchPositionsCoverTheImage)
+{
+  EXPECT_EQ(ReconstructionFilter::PatchPositions(100, 32, 30), (std::vector<itk::IndexValueType>{ 0, 30, 60, 68 }));
+  EXPECT_EQ(ReconstructionFilter::PatchPositions(92, 32, 30), (std::vector<itk::IndexValueType>{ 0, 30, 60 }));
+  EXPECT_EQ(ReconstructionFilter::PatchPositions(32, 32, 30), (std::vector<itk::IndexValueType>{ 0 }));
+  EXPECT_EQ(ReconstructionFilter::PatchPositions(20, 32, 30), (std::vector<itk::IndexValueType>{ 0 }));
+  EXPECT_EQ(ReconstructionFilter::PatchPositions(40, 32, 32), (std::vector<itk::IndexValueType>{ 0, 8 }));
+}
+
+TEST(AutoencoderReconstructionFilter, AveragesOverlappingPatchesLikeTheDefinition)
+{
+  const auto model = SmallModel();
+  for (const auto & size : { std::pair<unsigned, unsigned>{ 75, 49 }, { 20, 50 }, { 31, 12 } })
+  {
+    const auto image = RandomImage(size.first, size.second, size.first);
+    auto       filter = ReconstructionFilter::New();
+    filter->SetInput(image);
+    filter->SetModel(model);
+    filter->SetStride(10);
+    filter->SetBatchSize(3);
+    filter->Update();
+    const auto expected = DirectReconstruction(image, model, 10);
+    EXPECT_LT(MaxDifference(filter->GetOutput(), expected.GetPointer()), 1e-3) // grey units: 1e-5 of the range
+      << size.first << " x " << size.second;
+    // The output is not a copy of the input (the check above can fail).
+    EXPECT_GT(MaxDifference(filter->GetOutput(), image.GetPointer()), 1.0);
+  }
+}
+
+TEST(AutoencoderReconstructionFilter, StreamingEqualsSinglePass)
+{
+  const auto model = SmallModel();
+  const auto image = RandomImage(90, 71, 5);
+  auto       whole = ReconstructionFilter::New();
+  whole->SetInput(image);
+  whole->SetModel(model);
+  whole->SetStride(12);
+  whole->Update();
+  auto filter = ReconstructionFilter::New();
+  filter->SetInput(image);
+  filter->SetModel(model);
+  filter->SetStride(12);
+  auto streamer = itk::StreamingImageFilter<FloatImage, FloatImage>::New();
+  streamer->SetInput(filter->GetOutput());
+  streamer->SetNumberOfStreamDivisions(7);
+  streamer->Update();
+  EXPECT_LT(MaxDifference(whole->GetOutput(), streamer->GetOutput()), 1e-3);
+}
+
+TEST(AutoencoderReconstructionFilter, VolumesSliceBySlice)
+{
+  using Volume = itk::Image<unsigned char, 3>;
+  const auto model = SmallModel();
+  auto       volume = Volume::New();
+  volume->SetRegions(Volume::SizeType{ { 40, 3, 35 } });
+  volume->Allocate();
+  std::mt19937 random(9);
+  for (std::size_t i = 0; i < volume->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+  {
+    volume->GetBufferPointer()[i] = static_cast<unsigned char>(random() % 256);
+  }
+  auto filter = itk::AutoencoderReconstructionFilter<Volume>::New();
+  filter->SetInput(volume);
+  filter->SetModel(model);
+  filter->SetSliceAxis(1);
+  filter->SetStride(16);
+  filter->Update();
+  for (long slice = 0; slice < 3; ++slice)
+  {
+    auto plane = FloatImage::New();
+    plane->SetRegions(FloatImage::SizeType{ { 40, 35 } });
+    plane->Allocate();
+    for (long z = 0; z < 35; ++z)
+    {
+      for (long x = 0; x < 40; ++x)
+      {
+        plane->SetPixel({ { x, z } }, volume->GetPixel({ { x, slice, z } }));
+      }
+    }
+    const auto expected = DirectReconstruction(plane, model, 16);
+    double     largest = 0.0;
+    for (long z = 0; z < 35; ++z)
+    {
+      for (long x = 0; x < 40; ++x)
+      {
+        largest = std::max(largest,
+                           std::abs(static_cast<double>(filter->GetOutput()->GetPixel({ { x, slice, z } })) -
+                                    expected->GetPixel({ { x, z } })));
+      }
+    }
+    EXPECT_LT(largest, 1e-3) << "slice " << slice;
+  }
+}
+
+TEST(AutoencoderReconstructionFilter, InvalidSettingsThrowAndAbortStops)
+{
+  const auto image = RandomImage(40, 40, 1);
+  auto       filter = ReconstructionFilter::New();
+  filter->SetInput(image);
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject); // no model
+  auto uninitialised = itk::AutoencoderModel::New();
+  filter->SetModel(uninitialised);
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+  filter->SetModel(SmallModel());
+  filter->SetStride(0);
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+  filter->SetStride(33);
+  try
+  {
+    filter->Update();
+    ADD_FAILURE() << "stride above the patch size accepted";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("Stride"), std::string::npos);
+  }
+  filter->SetStride(4);
+  filter->SetBatchSize(1);
+  filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) { filter->AbortGenerateDataOn(); });
+  EXPECT_THROW(filter->Update(), itk::ProcessAborted);
+}
+
+TEST(ResidualSegmentationFilter, ThresholdAndMinimumArea)
+{
+  auto image = FloatImage::New();
+  image->SetRegions(FloatImage::SizeType{ { 20, 16 } });
+  image->Allocate();
+  image->FillBuffer(0.5f);
+  auto reconstruction = FloatImage::New();
+  reconstruction->SetRegions(image->GetLargestPossibleRegion());
+  reconstruction->Allocate();
+  reconstruction->FillBuffer(0.5f);
+  for (long y = 4; y < 7; ++y)
+  {
+    for (long x = 3; x < 6; ++x)
+    {
+      reconstruction->SetPixel({ { x, y } }, 0.0f); // residual 0.25 on a 3 x 3 block
+    }
+  }
+  reconstruction->SetPixel({ { 15, 12 } }, 1.0f); // residual 0.25 on one pixel
+  reconstruction->SetPixel({ { 10, 2 } }, 0.4f);  // residual 0.01
+
+  using SegmentationFilter = itk::ResidualSegmentationFilter<FloatImage>;
+  auto filter = SegmentationFilter::New();
+  filter->SetInput1(image);
+  filter->SetInput2(reconstruction);
+  filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::L2);
+  filter->SetThreshold(0.1);
+  filter->Update();
+  EXPECT_NEAR(filter->GetResidualOutput()->GetPixel({ { 4, 5 } }), 0.25f, 1e-7f);
+  EXPECT_NEAR(filter->GetResidualOutput()->GetPixel({ { 10, 2 } }), 0.01f, 1e-7f);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 4, 5 } }), 1);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 15, 12 } }), 1);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 10, 2 } }), 0);
+  filter->SetMinimumDefectArea(2);
+  filter->Update();
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 4, 5 } }), 1);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 15, 12 } }), 0);
+
+  // 1 - SSIM: zero for identical images, positive where they differ.
+  filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::SSIM);
+  filter->SetMinimumDefectArea(0);
+  filter->SetThreshold(0.5);
+  filter->Update();
+  EXPECT_NEAR(filter->GetResidualOutput()->GetPixel({ { 18, 1 } }), 0.0f, 1e-6f);
+  EXPECT_GT(filter->GetResidualOutput()->GetPixel({ { 4, 5 } }), 0.5f);
+
+  auto other = FloatImage::New();
+  other->SetRegions(FloatImage::SizeType{ { 20, 15 } });
+  other->Allocate();
+  filter->SetInput2(other);
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+  filter->SetInput2(reconstruction);
+  filter->SetThreshold(std::nan(""));
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+}
+
+TEST(ResidualThresholdCalibrator, Rules)
+{
+  // Map A (4 x 3): a 2-pixel region of 0.9 and 0.8, a lone 0.7; map B (3 x 2): values up to 0.6.
+  const std::vector<float> a = { 0.9f, 0.8f, 0.1f, 0.2f, 0.1f, 0.1f, 0.1f, 0.7f, 0.1f, 0.1f, 0.1f, 0.1f };
+  const std::vector<float> b = { 0.6f, 0.5f, 0.1f, 0.1f, 0.1f, 0.1f };
+  auto                     calibrator = itk::ResidualThresholdCalibrator::New();
+  EXPECT_THROW(calibrator->Compute(), itk::ExceptionObject);
+  calibrator->AddResidualMap(a.data(), { { 4, 3, 1 } });
+  calibrator->AddResidualMap(b.data(), { { 3, 2, 1 } });
+
+  calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Maximum);
+  EXPECT_FLOAT_EQ(calibrator->Compute(), 0.9f);
+
+  // Sorted, the 18 values are twelve 0.1, then 0.2, 0.5, 0.6, 0.7, 0.8, 0.9 (0-based positions 12 to 17).
+  // numpy.percentile(values, 50): position 8.5, both neighbours 0.1.
+  calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Percentile);
+  calibrator->SetPercentile(50.0);
+  EXPECT_FLOAT_EQ(calibrator->Compute(), 0.1f);
+  // 90th: position 0.9 * 17 = 15.3, between 0.7 and 0.8: 0.73.
+  calibrator->SetPercentile(90.0);
+  EXPECT_NEAR(calibrator->Compute(), 0.73, 1e-6);
+
+  // Minimum area 2: A's neighbours 0.9 and 0.8 form a 2-pixel region up to a threshold of 0.7; above 0.8 only one
+  // pixel remains -> 0.8.
+  calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
+  calibrator->SetMinimumDefectArea(2);
+  EXPECT_FLOAT_EQ(calibrator->Compute(), 0.8f);
+  EXPECT_EQ(calibrator->LargestRegion(0.75), 2u);
+  calibrator->SetMinimumDefectArea(3);
+  // Above the smallest value 0.1, A's regions are {0.9, 0.8} and {0.2, 0.7} and B's is {0.6, 0.5}: all below 3
+  // pixels, so the lowest candidate threshold is already clean.
+  EXPECT_FLOAT_EQ(calibrator->Compute(), 0.1f);
+  EXPECT_NE(calibrator->Describe().find("min-area 3"), std::string::npos);
+
+  const std::vector<float> nan = { 0.1f, std::nanf("") };
+  EXPECT_THROW(calibrator->AddResidualMap(nan.data(), { { 2, 1, 1 } }), itk::ExceptionObject);
+}
+
+TEST(CheckerboardDefectGenerator, DeterministicWithDefectsAndMasks)
+{
+  auto generator = itk::CheckerboardDefectGenerator::New();
+  generator->SetWidth(64);
+  generator->SetHeight(48);
+  generator->SetSeed(4);
+  const auto first = generator->MakeTexture(0);
+  const auto again = generator->MakeTexture(0);
+  const auto second = generator->MakeTexture(1);
+  EXPECT_EQ(MaxDifference(first.GetPointer(), again.GetPointer()), 0.0);
+  EXPECT_GT(MaxDifference(first.GetPointer(), second.GetPointer()), 10.0);
+  EXPECT_EQ(first->GetLargestPossibleRegion().GetSize()[0], 64u);
+  EXPECT_EQ(first->GetLargestPossibleRegion().GetSize()[1], 48u);
+
+  itk::CheckerboardDefectGenerator::ImageType::Pointer image;
+  itk::CheckerboardDefectGenerator::MaskType::Pointer  mask;
+  generator->MakeDefectImage(2, image, mask);
+  std::size_t defects = 0;
+  double      grey = 0.0;
+  for (std::size_t i = 0; i < mask->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+  {
+    if (mask->GetBufferPointer()[i])
+    {
+      ++defects;
+      grey += image->GetBufferPointer()[i];
+    }
+  }
+  EXPECT_GT(defects, 20u);
+  EXPECT_NEAR(grey / defects, generator->GetDefectGrey(), 3.0);
+}
