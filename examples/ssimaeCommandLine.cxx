@@ -125,7 +125,8 @@ ArgumentParser::Parse(int argc, char * argv[], int first)
       if (option.IsList)
       {
         bool any = false;
-        while (i + 1 < argc && std::string(argv[i + 1]).compare(0, 2, "--") != 0)
+        // Values run up to the next option (anything starting with '-', such as -o or --name).
+        while (i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] != '\0'))
         {
           m_Values[name].push_back(argv[++i]);
           any = true;

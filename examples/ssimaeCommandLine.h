@@ -148,6 +148,14 @@ int
 RunPlot(int argc, char * argv[]);
 int
 RunDemo(int argc, char * argv[]);
+int
+RunTrain(int argc, char * argv[]);
+int
+RunReconstruct(int argc, char * argv[]);
+int
+RunCalibrate(int argc, char * argv[]);
+int
+RunSegment(int argc, char * argv[]);
 
 } // namespace ssimae
 

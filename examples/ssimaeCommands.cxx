@@ -25,6 +25,12 @@ Commands()
 {
   static const std::vector<Command> commands = {
     { "demo", "the paper's checkerboard problem: l2-AE vs SSIM-AE, trained and evaluated on generated data", &RunDemo },
+    { "train", "train an autoencoder on defect-free images (checkpoints, --resume)", &RunTrain },
+    { "reconstruct", "reconstruct an image with a model (streams MetaImage/NRRD)", &RunReconstruct },
+    { "calibrate",
+      "choose the defect threshold on defect-free validation images; store it in the model",
+      &RunCalibrate },
+    { "segment", "reconstruction, residual and defect labels for images", &RunSegment },
     { "ssim", "SSIM map (and luminance/contrast/structure maps) of two images", &RunSSIM },
     { "evaluate", "pixel ROC AUC, AUPRO, image AUROC, curves and plots on a labelled test set", &RunEvaluate },
     { "plot", "draw curves from a CSV file to a PNG (VTK charts; needs an X display or xvfb-run)", &RunPlot },

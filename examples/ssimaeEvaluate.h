@@ -50,6 +50,9 @@ class ResidualSource
 public:
   ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride);
   ~ResidualSource();
+  ResidualSource(const ResidualSource &) = delete;
+  ResidualSource &
+  operator=(const ResidualSource &) = delete;
 
   FloatImage2::Pointer
   Compute(const FloatImage2 * image, const TestCase & testCase);

@@ -17,13 +17,16 @@
  *=========================================================================*/
 #include "ssimaeCommandLine.h"
 #include "ssimaeEvaluate.h"
+#include "ssimaePipeline.h"
 
 #include <limits>
 
 namespace ssimae {
 
 struct ResidualSource::Model
-{};
+{
+  itk::AutoencoderModel::Pointer Network;
+};
 
 ResidualSource::ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride)
     : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride)
@@ -32,19 +35,31 @@ ResidualSource::ResidualSource(const std::string & modelPath, const std::string 
   {
     throw UsageError("--residual must be 'ssim' or 'l2', got '" + residual + "'");
   }
+  if (!modelPath.empty())
+  {
+    m_Model = new Model{ LoadModel(modelPath) };
+  }
 }
 
-ResidualSource::~ResidualSource() = default;
+ResidualSource::~ResidualSource() { delete m_Model; }
 
 FloatImage2::Pointer
 ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
 {
-  (void)image;
-  if (testCase.Residual.empty())
+  FloatImage2::Pointer residual;
+  if (!testCase.Residual.empty())
+  {
+    residual = ReadFloatImage<2>(testCase.Residual);
+  }
+  else if (m_Model)
+  {
+    const auto reconstruction = ReconstructImage(image, m_Model->Network, m_Stride, 64);
+    residual = ResidualMap(image, reconstruction, m_Model->Network, m_Residual);
+  }
+  else
   {
     throw CommandError("no residual map for '" + testCase.Image + "' and no model to compute one (--model)");
   }
-  auto residual = ReadFloatImage<2>(testCase.Residual);
   m_Cache.push_back(residual);
   return residual;
 }
@@ -52,7 +67,7 @@ ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
 double
 ResidualSource::ModelThreshold() const
 {
-  return std::numeric_limits<double>::quiet_NaN();
+  return m_Model ? m_Model->Network->GetThreshold() : std::numeric_limits<double>::quiet_NaN();
 }
 
 } // namespace ssimae

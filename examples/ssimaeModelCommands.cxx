@@ -1,0 +1,494 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// `ssimae train`, `ssimae reconstruct`, `ssimae calibrate` and `ssimae segment`.
+#include "ssimaeCommandLine.h"
+#include "ssimaeImageIO.h"
+#include "ssimaePipeline.h"
+
+#include "itkAutoencoderReconstructionFilter.h"
+#include "itkAutoencoderTrainer.h"
+#include "itkImageFileReader.h"
+#include "itkImageFileWriter.h"
+#include "itkResidualSegmentationFilter.h"
+#include "itkResidualThresholdCalibrator.h"
+
+#include <algorithm>
+#include <dirent.h>
+#include <glob.h>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace ssimae {
+
+namespace {
+bool
+IsDirectory(const std::string & path)
+{
+  struct stat status
+  {};
+  return stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
+}
+
+bool
+HasImageExtension(const std::string & name)
+{
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char * extension :
+       { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".mha", ".mhd", ".nrrd", ".nii", ".nii.gz", ".vtk" })
+  {
+    const std::string e = extension;
+    if (lower.size() > e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0)
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Directories expand to their image files, patterns with * ? [ to their matches (sorted); files stay as given.
+std::vector<std::string>
+ExpandImages(const std::vector<std::string> & arguments)
+{
+  std::vector<std::string> files;
+  for (const auto & argument : arguments)
+  {
+    if (IsDirectory(argument))
+    {
+      std::vector<std::string> found;
+      DIR *                    handle = opendir(argument.c_str());
+      while (handle && (errno = 0, true))
+      {
+        const dirent * entry = readdir(handle);
+        if (!entry)
+        {
+          break;
+        }
+        const std::string name = entry->d_name;
+        if (name[0] != '.' && HasImageExtension(name) && !IsDirectory(argument + "/" + name))
+        {
+          found.push_back(argument + "/" + name);
+        }
+      }
+      if (handle)
+      {
+        closedir(handle);
+      }
+      if (found.empty())
+      {
+        throw CommandError("directory '" + argument + "' holds no image files");
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    }
+    else if (argument.find_first_of("*?[") != std::string::npos)
+    {
+      glob_t matches{};
+      if (glob(argument.c_str(), 0, nullptr, &matches) != 0 || matches.gl_pathc == 0)
+      {
+        globfree(&matches);
+        throw CommandError("no files match '" + argument + "'");
+      }
+      for (std::size_t i = 0; i < matches.gl_pathc; ++i)
+      {
+        files.emplace_back(matches.gl_pathv[i]);
+      }
+      globfree(&matches);
+    }
+    else
+    {
+      RequireReadableFile(argument, "image");
+      files.push_back(argument);
+    }
+  }
+  return files;
+}
+
+std::string
+BaseName(const std::string & path)
+{
+  const auto  slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const auto  dot = name.find('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+void
+MakeDirectory(const std::string & path)
+{
+  if (mkdir(path.c_str(), 0755) != 0 && !IsDirectory(path))
+  {
+    throw CommandError("cannot create directory '" + path + "'");
+  }
+}
+} // namespace
+
+int
+RunTrain(int argc, char * argv[])
+{
+  ArgumentParser arguments(
+    "train",
+    "--images DIR_OR_GLOB... -o model.pt [options]",
+    "Trains the paper's autoencoder on defect-free images (directories expand to their image files; quote glob\n"
+    "patterns). Defaults follow Bergmann et al.: 10,000 random 128 x 128 patches per epoch with random 90-degree\n"
+    "rotations and flips, Adam (lr 2e-4, weight decay 1e-5), batch 128, up to 200 epochs, early stopping after\n"
+    "20 epochs without improvement of the loss on 20 % held-out patches. With --checkpoint the state is saved\n"
+    "after every epoch, and --resume continues an interrupted run where it stopped.");
+  arguments.AddListOption("images", "DIR_OR_GLOB", "defect-free training images");
+  arguments.AddOption("output", "model.pt", "model file to write (also -o)");
+  arguments.AddOption("loss", "ssim|l2|l1|ssim+l1", "training loss", "ssim");
+  arguments.AddOption("latent", "D", "latent size", "100");
+  arguments.AddOption("patch", "P", "patch size: 32, 64, 128 or 256", "128");
+  arguments.AddOption("patches", "N", "patches per epoch", "10000");
+  arguments.AddOption("epochs", "N", "maximum epochs", "200");
+  arguments.AddOption("batch", "N", "batch size", "128");
+  arguments.AddOption("lr", "RATE", "Adam learning rate", "0.0002");
+  arguments.AddOption("patience", "N", "early-stopping patience in epochs (0: off)", "20");
+  arguments.AddFlag("no-augment", "no random rotations and flips");
+  arguments.AddOption("seed", "S", "seed of initial weights and patch sampling", "0");
+  arguments.AddOption("threads", "N", "LibTorch threads (default: all cores)");
+  arguments.AddOption("checkpoint", "FILE", "checkpoint written after every epoch (default: OUTPUT.checkpoint)");
+  arguments.AddFlag("resume", "continue from the checkpoint when it exists");
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  if (!arguments.Has("images") || !arguments.Has("output"))
+  {
+    throw UsageError("--images and --output are required");
+  }
+  const std::string output = arguments.GetString("output");
+  const auto        files = ExpandImages(arguments.GetList("images"));
+  auto              model = itk::AutoencoderModel::New();
+  model->SetPatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("patch")));
+  model->SetLatentSize(static_cast<unsigned int>(arguments.GetPositiveInteger("latent")));
+  const std::string loss = arguments.GetString("loss");
+  if (loss == "ssim")
+  {
+    model->SetLoss(itk::AutoencoderModelEnums::Loss::SSIM);
+  }
+  else if (loss == "l2")
+  {
+    model->SetLoss(itk::AutoencoderModelEnums::Loss::L2);
+  }
+  else if (loss == "l1")
+  {
+    model->SetLoss(itk::AutoencoderModelEnums::Loss::L1);
+  }
+  else if (loss == "ssim+l1")
+  {
+    model->SetLoss(itk::AutoencoderModelEnums::Loss::SSIMPlusL1);
+  }
+  else
+  {
+    throw UsageError("--loss must be ssim, l2, l1 or ssim+l1, got '" + loss + "'");
+  }
+  auto trainer = itk::AutoencoderTrainer::New();
+  trainer->SetModel(model);
+  for (const auto & file : files)
+  {
+    try
+    {
+      trainer->AddImageFile(file);
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      throw CommandError(error.GetDescription());
+    }
+  }
+  const auto epochs = arguments.GetPositiveInteger("epochs");
+  trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(arguments.GetPositiveInteger("patches")));
+  trainer->SetNumberOfEpochs(static_cast<unsigned int>(epochs));
+  trainer->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
+  trainer->SetLearningRate(arguments.GetDouble("lr"));
+  trainer->SetPatience(static_cast<unsigned int>(std::max(0L, arguments.GetInteger("patience"))));
+  trainer->SetAugment(!arguments.GetFlag("no-augment"));
+  trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
+  if (arguments.Has("threads"))
+  {
+    trainer->SetNumberOfThreads(static_cast<unsigned int>(arguments.GetPositiveInteger("threads")));
+  }
+  trainer->SetCheckpointFile(arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint");
+  ProgressBar bar("train");
+  trainer->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    std::ostringstream message;
+    message << "epoch " << trainer->GetEpoch() + 1 << "/" << epochs;
+    if (trainer->GetEpoch() > 0)
+    {
+      message << std::setprecision(4) << "  loss " << trainer->GetTrainingLoss() << "  validation "
+              << trainer->GetValidationLoss() << "  best " << trainer->GetBestValidationLoss();
+    }
+    bar.Update(trainer->GetProgress(), message.str());
+  });
+  std::cout << "training on " << files.size() << " images" << std::endl;
+  try
+  {
+    if (arguments.GetFlag("resume"))
+    {
+      trainer->Resume();
+    }
+    else
+    {
+      trainer->Train();
+    }
+    model->Save(output);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(error.GetDescription());
+  }
+  std::ostringstream summary;
+  summary << "epochs " << trainer->GetEpoch() << ", best validation loss " << std::setprecision(4)
+          << trainer->GetBestValidationLoss() << " (epoch " << trainer->GetBestEpoch() << ")"
+          << (trainer->GetStoppedEarly() ? ", stopped early" : "");
+  bar.Finish(summary.str());
+  std::cout << "model written to " << output << std::endl;
+  return 0;
+}
+
+int
+RunReconstruct(int argc, char * argv[])
+{
+  ArgumentParser arguments("reconstruct",
+                           "IMAGE --model M -o OUT [--stride 30] [--batch 64]",
+                           "Reconstructs an image with a trained model, patch by patch (overlaps averaged). MetaImage\n"
+                           "(.mha/.mhd) and NRRD files are streamed in pieces when --pieces > 1, so images far larger\n"
+                           "than memory can be processed.");
+  arguments.SetPositionals("IMAGE", "the image to reconstruct", 1, 1);
+  arguments.AddOption("model", "M", "model file");
+  arguments.AddOption("output", "OUT", "reconstruction to write (also -o)");
+  arguments.AddOption("stride", "S", "patch stride in pixels", "30");
+  arguments.AddOption("batch", "N", "patches per network call", "64");
+  arguments.AddOption("pieces", "N", "stream the output in N pieces (MetaImage/NRRD output)", "1");
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  if (!arguments.Has("model") || !arguments.Has("output"))
+  {
+    throw UsageError("--model and --output are required");
+  }
+  const std::string input = arguments.GetPositionals()[0];
+  RequireReadableFile(input, "image");
+  const auto model = LoadModel(arguments.GetString("model"));
+  using ReaderType = itk::ImageFileReader<FloatImage2>;
+  auto reader = ReaderType::New();
+  reader->SetFileName(input);
+  auto filter = itk::AutoencoderReconstructionFilter<FloatImage2>::New();
+  filter->SetInput(reader->GetOutput());
+  filter->SetModel(model);
+  filter->SetStride(static_cast<unsigned int>(arguments.GetPositiveInteger("stride")));
+  filter->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
+  ProgressBar bar("reconstruct");
+  filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) { bar.Update(filter->GetProgress()); });
+  auto writer = itk::ImageFileWriter<FloatImage2>::New();
+  writer->SetInput(filter->GetOutput());
+  writer->SetFileName(arguments.GetString("output"));
+  writer->SetNumberOfStreamDivisions(static_cast<unsigned int>(arguments.GetPositiveInteger("pieces")));
+  try
+  {
+    writer->Update();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError("reconstructing '" + input + "' failed: " + error.GetDescription());
+  }
+  bar.Finish();
+  return 0;
+}
+
+int
+RunCalibrate(int argc, char * argv[])
+{
+  ArgumentParser arguments(
+    "calibrate",
+    "IMAGE... --model M [--residual ssim|l2] [--rule percentile|max|min-area] [options]",
+    "Chooses the defect threshold from defect-free validation images only and stores it (with the rule) in the\n"
+    "model file. Rules: a percentile of all validation residuals, their maximum, or the MVTec minimum-area rule\n"
+    "(the smallest threshold at which no validation image has a defect region of --min-area pixels).");
+  arguments.SetPositionals("IMAGE...", "defect-free validation images (files, directories, quoted globs)", 1, 0);
+  arguments.AddOption("model", "M", "model file (updated in place)");
+  arguments.AddOption("residual", "ssim|l2", "residual map", "ssim");
+  arguments.AddOption("rule", "percentile|max|min-area", "calibration rule", "percentile");
+  arguments.AddOption("percentile", "P", "percentile for the percentile rule", "99.5");
+  arguments.AddOption("min-area", "A", "minimum defect area in pixels for the min-area rule", "50");
+  arguments.AddOption("stride", "S", "reconstruction stride", "30");
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  if (!arguments.Has("model"))
+  {
+    throw UsageError("--model is required");
+  }
+  const std::string modelPath = arguments.GetString("model");
+  const auto        model = LoadModel(modelPath);
+  auto              calibrator = itk::ResidualThresholdCalibrator::New();
+  const std::string rule = arguments.GetString("rule");
+  if (rule == "percentile")
+  {
+    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Percentile);
+  }
+  else if (rule == "max")
+  {
+    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Maximum);
+  }
+  else if (rule == "min-area")
+  {
+    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
+  }
+  else
+  {
+    throw UsageError("--rule must be percentile, max or min-area, got '" + rule + "'");
+  }
+  calibrator->SetPercentile(arguments.GetDouble("percentile"));
+  calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
+  const auto        files = ExpandImages(arguments.GetPositionals());
+  const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
+  const std::string residualKind = arguments.GetString("residual");
+  ProgressBar       bar("calibrate");
+  for (std::size_t i = 0; i < files.size(); ++i)
+  {
+    const auto image = ReadFloatImage<2>(files[i]);
+    const auto residual = ResidualMap(image, ReconstructImage(image, model, stride, 64), model, residualKind);
+    const auto size = residual->GetLargestPossibleRegion().GetSize();
+    calibrator->AddResidualMap(residual->GetBufferPointer(), { { size[0], size[1], 1 } });
+    bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
+  }
+  bar.Finish();
+  double threshold = 0.0;
+  try
+  {
+    threshold = calibrator->Compute();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(error.GetDescription());
+  }
+  model->SetThreshold(threshold);
+  model->SetMetadataValue("calibration.rule", calibrator->Describe());
+  model->SetMetadataValue("calibration.residual", residualKind);
+  if (rule == "min-area")
+  {
+    model->SetMetadataValue("calibration.min_area", arguments.GetString("min-area"));
+  }
+  try
+  {
+    model->Save(modelPath);
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(error.GetDescription());
+  }
+  std::cout << "threshold " << std::setprecision(6) << threshold << " (" << calibrator->Describe() << ", "
+            << residualKind << " residual) stored in " << modelPath << std::endl;
+  return 0;
+}
+
+int
+RunSegment(int argc, char * argv[])
+{
+  ArgumentParser arguments(
+    "segment",
+    "IMAGE... --model M -o OUTDIR [options]",
+    "Segments defects: reconstructs each image, computes its residual map and thresholds it with the model's\n"
+    "calibrated threshold (or --threshold). Writes OUTDIR/<name>_reconstruction.nrrd, <name>_residual.nrrd and\n"
+    "<name>_labels.png (0 good, 255 defect) per image.");
+  arguments.SetPositionals("IMAGE...", "images to segment (files, directories, quoted globs)", 1, 0);
+  arguments.AddOption("model", "M", "model file");
+  arguments.AddOption("output", "OUTDIR", "output directory (also -o)");
+  arguments.AddOption("residual", "ssim|l2", "residual map (default: the one the model was calibrated with)");
+  arguments.AddOption("threshold", "T", "defect threshold (default: the model's calibrated threshold)");
+  arguments.AddOption("min-area", "A", "drop defect regions smaller than A pixels (default: from calibration, or 0)");
+  arguments.AddOption("stride", "S", "reconstruction stride", "30");
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  if (!arguments.Has("model") || !arguments.Has("output"))
+  {
+    throw UsageError("--model and --output are required");
+  }
+  const auto   model = LoadModel(arguments.GetString("model"));
+  const double threshold = arguments.Has("threshold") ? arguments.GetDouble("threshold") : model->GetThreshold();
+  if (!std::isfinite(threshold))
+  {
+    throw CommandError("the model has no calibrated threshold: run 'ssimae calibrate' or give --threshold");
+  }
+  std::string residualKind =
+    arguments.Has("residual") ? arguments.GetString("residual") : model->GetMetadataValue("calibration.residual");
+  if (residualKind.empty())
+  {
+    residualKind = "ssim";
+  }
+  long minimumArea = 0;
+  if (arguments.Has("min-area"))
+  {
+    minimumArea = arguments.GetInteger("min-area");
+  }
+  else if (!model->GetMetadataValue("calibration.min_area").empty())
+  {
+    minimumArea = std::stol(model->GetMetadataValue("calibration.min_area"));
+  }
+  const std::string outputDirectory = arguments.GetString("output");
+  MakeDirectory(outputDirectory);
+  const auto  files = ExpandImages(arguments.GetPositionals());
+  const auto  stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
+  ProgressBar bar("segment");
+  for (std::size_t i = 0; i < files.size(); ++i)
+  {
+    const auto image = ReadFloatImage<2>(files[i]);
+    const auto reconstruction = ReconstructImage(image, model, stride, 64);
+    auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
+    segmentation->SetInput1(image);
+    segmentation->SetInput2(reconstruction);
+    segmentation->SetDynamicRange(model->GetIntensityMaximum() - model->GetIntensityMinimum());
+    segmentation->SetResidual(residualKind == "l2" ? itk::ResidualSegmentationFilterEnums::Residual::L2
+                                                   : itk::ResidualSegmentationFilterEnums::Residual::SSIM);
+    segmentation->SetThreshold(threshold);
+    segmentation->SetMinimumDefectArea(static_cast<itk::SizeValueType>(std::max(0L, minimumArea)));
+    try
+    {
+      segmentation->Update();
+    }
+    catch (const itk::ExceptionObject & error)
+    {
+      throw CommandError("segmenting '" + files[i] + "' failed: " + error.GetDescription());
+    }
+    const std::string prefix = outputDirectory + "/" + BaseName(files[i]);
+    WriteFloatImage<2>(reconstruction, prefix + "_reconstruction.nrrd");
+    WriteFloatImage<2>(segmentation->GetResidualOutput(), prefix + "_residual.nrrd");
+    WriteFloatImage<2>(segmentation->GetResidualOutput(), prefix + "_residual.png", 0.0, 1.0);
+    auto labels = FloatImage2::New();
+    labels->SetRegions(image->GetLargestPossibleRegion());
+    labels->Allocate();
+    for (std::size_t p = 0; p < image->GetLargestPossibleRegion().GetNumberOfPixels(); ++p)
+    {
+      labels->GetBufferPointer()[p] = segmentation->GetOutput()->GetBufferPointer()[p];
+    }
+    WriteFloatImage<2>(labels, prefix + "_labels.png", 0.0, 1.0);
+    bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
+  }
+  bar.Finish();
+  std::cout << "segmented " << files.size() << " images into " << outputDirectory << std::endl;
+  return 0;
+}
+
+} // namespace ssimae
