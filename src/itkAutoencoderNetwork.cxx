@@ -136,7 +136,8 @@ PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input)
     if (spec.Kernel == 4)
     {
       const auto kernel = SubPixelKernel(layer->weight, layer->bias);
-      output = torch::pixel_shuffle(torch::conv2d(input, kernel.first, kernel.second, 1, 1), 2);
+      output = torch::pixel_shuffle(torch::conv2d(input, kernel.first, kernel.second, 1, 1), 2)
+                 .contiguous(input.suggest_memory_format());
     }
     else
     {
@@ -157,12 +158,16 @@ PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input)
 torch::Tensor
 PaperAutoencoderImpl::forward(const torch::Tensor & input)
 {
-  torch::Tensor current = input;
+  // Inference runs channels-last (NHWC): oneDNN's forward convolutions are about twice as fast that way here, while
+  // training steps (with backward passes) measured faster in the default layout.
+  const bool    inference = c10::InferenceMode::is_enabled() || !torch::GradMode::is_enabled();
+  const auto    format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  torch::Tensor current = input.contiguous(format);
   for (std::size_t i = 0; i < m_Specs.size(); ++i)
   {
     current = this->ApplyLayer(i, current);
   }
-  return torch::sigmoid(current);
+  return torch::sigmoid(current).contiguous();
 }
 
 std::vector<torch::Tensor>
