@@ -122,7 +122,13 @@ RunDemo(int argc, char * argv[])
   arguments.AddOption("lr", "RATE", "Adam learning rate", "0.001");
   arguments.AddOption("stride", "S", "reconstruction stride", "8");
   arguments.AddOption("seed", "S", "seed of data and training", "1");
-  arguments.AddFlag("quick", "a small configuration (fewer images, patches and epochs) for a first look");
+  arguments.AddOption("min-cell", "PIXELS", "smallest checkerboard cell", "6");
+  arguments.AddOption("max-cell", "PIXELS", "largest checkerboard cell", "10");
+  arguments.AddOption("max-angle", "DEGREES", "largest checkerboard rotation", "90");
+  arguments.AddFlag("quick", "a small configuration (8 training and 3 test images, 1500 patches, 6 epochs)");
+  arguments.AddFlag("check",
+                    "exit with status 3 unless the SSIM-AE reaches a pixel ROC AUC of at least 0.95 and beats the "
+                    "l2-AE by at least 0.02");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -143,6 +149,9 @@ RunDemo(int argc, char * argv[])
   generator->SetWidth(size);
   generator->SetHeight(size);
   generator->SetSeed(seed);
+  generator->SetMinimumCellSize(arguments.GetDouble("min-cell"));
+  generator->SetMaximumCellSize(arguments.GetDouble("max-cell"));
+  generator->SetMaximumAngle(arguments.GetDouble("max-angle"));
   std::vector<FloatImage2::Pointer> training;
   for (unsigned int i = 0; i < trainImages; ++i)
   {
@@ -295,6 +304,19 @@ RunDemo(int argc, char * argv[])
   }
   std::rename((out + "/metrics.json.partial").c_str(), (out + "/metrics.json").c_str());
   std::cout << "total " << std::setprecision(1) << total << " s; results in " << out << "/" << std::endl;
+  if (arguments.GetFlag("check"))
+  {
+    const double l2 = results[0].PixelAUROC;
+    const double ssim = results[1].PixelAUROC;
+    if (!(ssim >= 0.95 && ssim >= l2 + 0.02))
+    {
+      std::cerr << "ssimae demo: check failed: SSIM-AE pixel ROC AUC " << std::setprecision(4) << ssim
+                << " (needs >= 0.95), l2-AE " << l2 << " (SSIM-AE needs to be ahead by >= 0.02)" << std::endl;
+      return 3;
+    }
+    std::cout << "check passed: SSIM-AE " << std::setprecision(4) << ssim << " >= 0.95 and ahead of the l2-AE (" << l2
+              << ")" << std::endl;
+  }
   return 0;
 }
 

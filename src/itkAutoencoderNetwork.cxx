@@ -87,6 +87,9 @@ PaperAutoencoderImpl::PaperAutoencoderImpl(int patchSize, int channels, int late
       m_Slot.push_back(static_cast<int>(m_Transposed.size()));
       m_Transposed.push_back(torch::nn::ConvTranspose2d(options));
       layers->push_back(m_Transposed.back());
+      // The fan of a transposed convolution's input side is dimension 0 of its weight: PyTorch's "fan_out".
+      torch::nn::init::kaiming_normal_(m_Transposed.back()->weight, 0.2, torch::kFanOut, torch::kLeakyReLU);
+      torch::nn::init::zeros_(m_Transposed.back()->bias);
     }
     else
     {
@@ -102,6 +105,8 @@ PaperAutoencoderImpl::PaperAutoencoderImpl(int patchSize, int channels, int late
       m_Slot.push_back(static_cast<int>(m_Convolutions.size()));
       m_Convolutions.push_back(torch::nn::Conv2d(options));
       layers->push_back(m_Convolutions.back());
+      torch::nn::init::kaiming_normal_(m_Convolutions.back()->weight, 0.2, torch::kFanIn, torch::kLeakyReLU);
+      torch::nn::init::zeros_(m_Convolutions.back()->bias);
     }
   }
 }

@@ -52,7 +52,10 @@ SSIMAutoencoder_EXPORT std::vector<AutoencoderLayerSpec>
  * PyTorch module of the same layer list loads them unchanged. The computation of each stride-2, 4 x 4 transposed
  * convolution (padding 1) is a 3 x 3 convolution with four times the output channels followed by a pixel shuffle,
  * with the kernel gathered from the transposed-convolution weight (exact, differentiable, and much faster than
- * LibTorch's CPU ConvTranspose2d); the 8 x 8 transposed convolution of the 1 x 1 latent code is a matrix product. */
+ * LibTorch's CPU ConvTranspose2d); the 8 x 8 transposed convolution of the 1 x 1 latent code is a matrix product.
+ * Weights start from He (Kaiming) normal initialisation for LeakyReLU(0.2), biases from zero: with PyTorch's
+ * default initialisation this 18-layer network without normalisation stays on the mean-image plateau for
+ * thousands of steps (measured: MSE 0.105 vs 0.008 after 300 steps on checkerboards). */
 class SSIMAutoencoder_EXPORT PaperAutoencoderImpl : public torch::nn::Module
 {
 public:
