@@ -69,18 +69,19 @@ struct Moments
 };
 
 // Columns processed together: the accumulators of one block stay in vector registers over all window rows.
-// GCC vector extensions: one AVX-512 register, two AVX2 or four SSE2 registers depending on the clone.
+// GCC vector extensions: one AVX-512 register, two AVX2 or four SSE2 registers depending on the clone. The helpers
+// are always inlined into the clones, so the baseline ABI of 64-byte vector arguments (-Wpsabi) never applies.
 constexpr std::size_t Block = 8;
 using Vector = double __attribute__((vector_size(Block * sizeof(double))));
 using UnalignedVector = double __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
 
-inline Vector
+inline __attribute__((always_inline)) Vector
 Load(const double * p)
 {
   return *reinterpret_cast<const UnalignedVector *>(p);
 }
 
-inline void
+inline __attribute__((always_inline)) void
 Store(double * p, const Vector & v)
 {
   *reinterpret_cast<UnalignedVector *>(p) = v;
