@@ -336,6 +336,23 @@ ProgressBar::Finish(const std::string & message)
   }
 }
 
+bool
+IsDirectory(const std::string & path)
+{
+  struct stat status
+  {};
+  return stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
+}
+
+void
+MakeDirectory(const std::string & path)
+{
+  if (mkdir(path.c_str(), 0755) != 0 && !IsDirectory(path))
+  {
+    throw CommandError("cannot create directory '" + path + "'");
+  }
+}
+
 void
 RequireReadableFile(const std::string & path, const std::string & what)
 {

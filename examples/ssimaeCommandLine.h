@@ -135,6 +135,14 @@ private:
   int         m_LastPercent{ -1 };
 };
 
+/** Whether the path names a directory. */
+bool
+IsDirectory(const std::string & path);
+
+/** Creates a directory unless it exists; CommandError naming it otherwise. */
+void
+MakeDirectory(const std::string & path);
+
 /** Checks that a file exists and is readable; CommandError naming the file otherwise. */
 void
 RequireReadableFile(const std::string & path, const std::string & what);

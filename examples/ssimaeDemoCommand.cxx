@@ -41,55 +41,6 @@ namespace ssimae {
 namespace {
 using MaskImage = itk::Image<unsigned char, 2>;
 
-void
-MakeDirectory(const std::string & path)
-{
-  struct stat status
-  {};
-  if (mkdir(path.c_str(), 0755) != 0 && !(stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode)))
-  {
-    throw CommandError("cannot create directory '" + path + "'");
-  }
-}
-
-// Input grey image with the predicted defects in red and the true defect outline in green.
-void
-WriteOverlay(const FloatImage2 * image,
-             const MaskImage *   truth,
-             const FloatImage2 * residual,
-             double              threshold,
-             const std::string & path)
-{
-  using RGBImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
-  auto overlay = RGBImage::New();
-  overlay->SetRegions(image->GetLargestPossibleRegion());
-  overlay->Allocate();
-  const auto size = image->GetLargestPossibleRegion().GetSize();
-  const auto inside = [&](long x, long y) {
-    return x >= 0 && y >= 0 && x < static_cast<long>(size[0]) && y < static_cast<long>(size[1]) &&
-           truth->GetPixel({ { x, y } }) != 0;
-  };
-  for (long y = 0; y < static_cast<long>(size[1]); ++y)
-  {
-    for (long x = 0; x < static_cast<long>(size[0]); ++x)
-    {
-      const auto grey = static_cast<unsigned char>(std::min(255.0f, std::max(0.0f, image->GetPixel({ { x, y } }))));
-      itk::RGBPixel<unsigned char> pixel;
-      pixel.Set(grey, grey, grey);
-      if (residual->GetPixel({ { x, y } }) > threshold)
-      {
-        pixel.Set(static_cast<unsigned char>(std::min(255, grey / 2 + 128)), grey / 2, grey / 2);
-      }
-      if (inside(x, y) && (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1)))
-      {
-        pixel.Set(0, 255, 0);
-      }
-      overlay->SetPixel({ { x, y } }, pixel);
-    }
-  }
-  itk::WriteImage(overlay.GetPointer(), path);
-}
-
 std::string
 Number(double value)
 {
@@ -268,7 +219,12 @@ RunDemo(int argc, char * argv[])
       WriteFloatImage<2>(ssim->GetLuminanceOutput(), prefix + "luminance.png", 0.0, 1.0);
       WriteFloatImage<2>(ssim->GetContrastOutput(), prefix + "contrast.png", 0.0, 1.0);
       WriteFloatImage<2>(ssim->GetStructureOutput(), prefix + "structure.png", -1.0, 1.0);
-      WriteOverlay(tests[i], masks[i], residual, threshold, prefix + "segmentation.png");
+      std::vector<std::uint8_t> predicted(residual->GetLargestPossibleRegion().GetNumberOfPixels());
+      for (std::size_t p = 0; p < predicted.size(); ++p)
+      {
+        predicted[p] = residual->GetBufferPointer()[p] > threshold ? 1 : 0;
+      }
+      WriteOverlayImage(tests[i], masks[i], predicted, prefix + "segmentation.png");
     }
     evaluation->Compute();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - modelStart).count();

@@ -43,14 +43,6 @@ namespace ssimae {
 namespace {
 using MaskImage = itk::Image<unsigned char, 2>;
 
-bool
-IsDirectory(const std::string & path)
-{
-  struct stat status
-  {};
-  return stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
-}
-
 std::vector<std::string>
 ListDirectory(const std::string & directory, bool directories)
 {
@@ -161,54 +153,6 @@ ReadMask(const std::string & path, double maskThreshold)
   return mask;
 }
 
-// Grey image with the ground truth outlined in green and the prediction filled in translucent red.
-void
-WriteOverlay(const FloatImage2 *               image,
-             const MaskImage *                 truth,
-             const std::vector<std::uint8_t> & predicted,
-             const std::string &               path)
-{
-  using RGBImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
-  const auto size = image->GetLargestPossibleRegion().GetSize();
-  auto       overlay = RGBImage::New();
-  overlay->SetRegions(image->GetLargestPossibleRegion());
-  overlay->Allocate();
-  float low = std::numeric_limits<float>::max();
-  float high = std::numeric_limits<float>::lowest();
-  for (itk::ImageRegionConstIterator<FloatImage2> it(image, image->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
-  {
-    low = std::min(low, it.Get());
-    high = std::max(high, it.Get());
-  }
-  const float scale = high > low ? 255.0f / (high - low) : 0.0f;
-  const auto  truthAt = [&](long x, long y) {
-    if (x < 0 || y < 0 || x >= static_cast<long>(size[0]) || y >= static_cast<long>(size[1]))
-    {
-      return false;
-    }
-    return truth->GetPixel({ { x, y } }) != 0;
-  };
-  for (long y = 0; y < static_cast<long>(size[1]); ++y)
-  {
-    for (long x = 0; x < static_cast<long>(size[0]); ++x)
-    {
-      const auto                   grey = static_cast<unsigned char>((image->GetPixel({ { x, y } }) - low) * scale);
-      itk::RGBPixel<unsigned char> pixel;
-      pixel.Set(grey, grey, grey);
-      if (predicted[static_cast<std::size_t>(y) * size[0] + static_cast<std::size_t>(x)])
-      {
-        pixel.Set(static_cast<unsigned char>(std::min(255, grey / 2 + 128)), grey / 2, grey / 2);
-      }
-      const bool inside = truthAt(x, y);
-      if (inside && (!truthAt(x - 1, y) || !truthAt(x + 1, y) || !truthAt(x, y - 1) || !truthAt(x, y + 1)))
-      {
-        pixel.Set(0, 255, 0);
-      }
-      overlay->SetPixel({ { x, y } }, pixel);
-    }
-  }
-  itk::WriteImage(overlay.GetPointer(), path);
-}
 } // namespace
 
 std::vector<TestCase>
@@ -335,10 +279,7 @@ RunEvaluate(int argc, char * argv[])
     throw UsageError("--output OUTDIR is required");
   }
   const std::string outputDirectory = arguments.GetString("output");
-  if (mkdir(outputDirectory.c_str(), 0755) != 0 && !IsDirectory(outputDirectory))
-  {
-    throw CommandError("cannot create output directory '" + outputDirectory + "'");
-  }
+  MakeDirectory(outputDirectory);
   const auto   cases = arguments.Has("mvtec") ? ReadMVTecLayout(arguments.GetString("mvtec"))
                                               : ReadManifest(arguments.GetString("manifest"));
   const double maskThreshold = arguments.GetDouble("mask-threshold");
@@ -565,18 +506,18 @@ RunEvaluate(int argc, char * argv[])
       if (byFalsePositives[k].FalsePositives > 0)
       {
         const auto i = byFalsePositives[k].Index;
-        WriteOverlay(images[i],
-                     masks[i],
-                     evaluation->PredictedMask(i, threshold, minimumArea),
-                     outputDirectory + "/worst_false_positive_" + std::to_string(k + 1) + ".png");
+        WriteOverlayImage(images[i],
+                          masks[i],
+                          evaluation->PredictedMask(i, threshold, minimumArea),
+                          outputDirectory + "/worst_false_positive_" + std::to_string(k + 1) + ".png");
       }
       if (byMissed[k].Missed > 0)
       {
         const auto i = byMissed[k].Index;
-        WriteOverlay(images[i],
-                     masks[i],
-                     evaluation->PredictedMask(i, threshold, minimumArea),
-                     outputDirectory + "/worst_false_negative_" + std::to_string(k + 1) + ".png");
+        WriteOverlayImage(images[i],
+                          masks[i],
+                          evaluation->PredictedMask(i, threshold, minimumArea),
+                          outputDirectory + "/worst_false_negative_" + std::to_string(k + 1) + ".png");
       }
     }
   }

@@ -23,6 +23,7 @@
 #include "itkImageIOFactory.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
+#include "itkRGBPixel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -127,6 +128,53 @@ ReadFloatImage(const std::string & path)
   return image;
 }
 
+void
+WriteOverlayImage(const FloatImage2 *                  image,
+                  const itk::Image<unsigned char, 2> * truth,
+                  const std::vector<std::uint8_t> &    predicted,
+                  const std::string &                  path)
+{
+  using RGBImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  auto       overlay = RGBImage::New();
+  overlay->SetRegions(image->GetLargestPossibleRegion());
+  overlay->Allocate();
+  float low = std::numeric_limits<float>::max();
+  float high = std::numeric_limits<float>::lowest();
+  for (itk::ImageRegionConstIterator<FloatImage2> it(image, image->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+  {
+    low = std::min(low, it.Get());
+    high = std::max(high, it.Get());
+  }
+  const float scale = high > low ? 255.0f / (high - low) : 0.0f;
+  const auto  truthAt = [&](long x, long y) {
+    if (x < 0 || y < 0 || x >= static_cast<long>(size[0]) || y >= static_cast<long>(size[1]))
+    {
+      return false;
+    }
+    return truth->GetPixel({ { x, y } }) != 0;
+  };
+  for (long y = 0; y < static_cast<long>(size[1]); ++y)
+  {
+    for (long x = 0; x < static_cast<long>(size[0]); ++x)
+    {
+      const auto                   grey = static_cast<unsigned char>((image->GetPixel({ { x, y } }) - low) * scale);
+      itk::RGBPixel<unsigned char> pixel;
+      pixel.Set(grey, grey, grey);
+      if (predicted[static_cast<std::size_t>(y) * size[0] + static_cast<std::size_t>(x)])
+      {
+        pixel.Set(static_cast<unsigned char>(std::min(255, grey / 2 + 128)), grey / 2, grey / 2);
+      }
+      const bool inside = truthAt(x, y);
+      if (inside && (!truthAt(x - 1, y) || !truthAt(x + 1, y) || !truthAt(x, y - 1) || !truthAt(x, y + 1)))
+      {
+        pixel.Set(0, 255, 0);
+      }
+      overlay->SetPixel({ { x, y } }, pixel);
+    }
+  }
+  itk::WriteImage(overlay.GetPointer(), path);
+}
 bool
 IsIntegerOnlyFormat(const std::string & path)
 {

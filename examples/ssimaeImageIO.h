@@ -20,7 +20,9 @@
 
 #include "itkImage.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ssimae {
 
@@ -58,6 +60,14 @@ WriteFloatImage(const itk::Image<float, VDimension> * image,
                 const std::string &                   path,
                 double                                low = -1.0,
                 double                                high = 1.0);
+
+/** Writes a colour PNG of a grey image (its range stretched to 0..255) with the pixels predicted defective in red
+ * and the outline of the true defects in green. */
+void
+WriteOverlayImage(const FloatImage2 *                  image,
+                  const itk::Image<unsigned char, 2> * truth,
+                  const std::vector<std::uint8_t> &    predicted,
+                  const std::string &                  path);
 
 } // namespace ssimae
 

@@ -39,14 +39,6 @@ namespace ssimae {
 
 namespace {
 bool
-IsDirectory(const std::string & path)
-{
-  struct stat status
-  {};
-  return stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
-}
-
-bool
 HasImageExtension(const std::string & name)
 {
   std::string lower = name;
@@ -130,14 +122,6 @@ BaseName(const std::string & path)
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
-void
-MakeDirectory(const std::string & path)
-{
-  if (mkdir(path.c_str(), 0755) != 0 && !IsDirectory(path))
-  {
-    throw CommandError("cannot create directory '" + path + "'");
-  }
-}
 } // namespace
 
 int

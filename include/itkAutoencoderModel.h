@@ -26,8 +26,7 @@
 #include <memory>
 #include <string>
 
-namespace itk
-{
+namespace itk {
 
 /** \class AutoencoderModelEnums
  * \brief Architectures and training losses of AutoencoderModel.
@@ -56,9 +55,9 @@ public:
 };
 
 extern SSIMAutoencoder_EXPORT std::ostream &
-operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value);
+                              operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value);
 extern SSIMAutoencoder_EXPORT std::ostream &
-operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value);
+                              operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value);
 
 /** \class AutoencoderModel
  * \brief A convolutional autoencoder and everything needed to apply it: architecture, patch size, channels,

@@ -20,25 +20,12 @@
 
 #include "itkAutoencoderReconstructionFilter.h"
 #include "itkProcessObject.h"
+#include "itkSSIMKernel.h"
 
 #include <algorithm>
 
 namespace itk {
 
-namespace AutoencoderReconstructionDetail {
-// Mirrored index with the edge repeated, for axes shorter than a patch.
-inline IndexValueType
-Mirror(IndexValueType index, IndexValueType size)
-{
-  const IndexValueType period = 2 * size;
-  index %= period;
-  if (index < 0)
-  {
-    index += period;
-  }
-  return index < size ? index : period - 1 - index;
-}
-} // namespace AutoencoderReconstructionDetail
 
 template<typename TInputImage, typename TOutputImage>
 AutoencoderReconstructionFilter<TInputImage, TOutputImage>::AutoencoderReconstructionFilter()
@@ -278,10 +265,10 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
         float * destination = batch.data() + origins.size() * patchPixels;
         for (IndexValueType v = 0; v < patch; ++v)
         {
-          index[axes[1]] = start[1] + AutoencoderReconstructionDetail::Mirror(py + v, size[1]);
+          index[axes[1]] = start[1] + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(py + v, size[1]));
           for (IndexValueType u = 0; u < patch; ++u)
           {
-            index[axes[0]] = start[0] + AutoencoderReconstructionDetail::Mirror(px + u, size[0]);
+            index[axes[0]] = start[0] + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(px + u, size[0]));
             destination[v * patch + u] =
               static_cast<float>((static_cast<double>(input->GetPixel(index)) - minimum) / scale);
           }

@@ -166,21 +166,6 @@ SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
   m_FoundNaN = false;
 }
 
-namespace SSIMImageFilterDetail {
-// Index of a sample outside [0, n) mirrored with the edge repeated (scipy.ndimage "reflect"), also for windows
-// wider than the image.
-inline IndexValueType
-Reflect(IndexValueType index, IndexValueType size)
-{
-  const IndexValueType period = 2 * size;
-  index %= period;
-  if (index < 0)
-  {
-    index += period;
-  }
-  return index < size ? index : period - 1 - index;
-}
-} // namespace SSIMImageFilterDetail
 
 template<typename TInputImage, typename TOutputImage>
 void
@@ -234,7 +219,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const Ou
     for (std::size_t k = 0; k < padded; ++k)
     {
       const IndexValueType index = outputRegion.GetIndex(d) - radius + static_cast<IndexValueType>(k);
-      sampleIndex[d].push_back(start + SSIMImageFilterDetail::Reflect(index - start, size));
+      sampleIndex[d].push_back(start + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(index - start, size)));
     }
   }
 

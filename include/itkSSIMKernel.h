@@ -27,6 +27,21 @@
 namespace itk {
 namespace SSIMKernel {
 
+/** Index of sample `index` of an axis of `size` samples, mirrored at the borders with the edge sample repeated
+ * (d c b a | a b c d | d c b a; scipy.ndimage's "reflect"), also for indices more than one period away. This is
+ * the border rule of SSIMImageFilter, of the torch SSIM loss and of the patch padding of the autoencoder. */
+inline long long
+MirrorIndex(long long index, long long size)
+{
+  const long long period = 2 * size;
+  index %= period;
+  if (index < 0)
+  {
+    index += period;
+  }
+  return index < size ? index : period - 1 - index;
+}
+
 /** Window taps along one axis, normalised to sum to one; an axis that is not filtered has the single tap {1}. */
 using WeightsType = std::vector<double>;
 

@@ -191,18 +191,12 @@ PaperAutoencoderImpl::LayerOutputs(const torch::Tensor & input)
 namespace {
 // Indices of a mirrored padding with the edge repeated (d c b a | a b c d | d c b a).
 torch::Tensor
-MirrorIndex(int64_t size, int64_t radius)
+MirrorIndices(int64_t size, int64_t radius)
 {
   std::vector<int64_t> index;
-  const int64_t        period = 2 * size;
   for (int64_t k = -radius; k < size + radius; ++k)
   {
-    int64_t i = k % period;
-    if (i < 0)
-    {
-      i += period;
-    }
-    index.push_back(i < size ? i : period - 1 - i);
+    index.push_back(SSIMKernel::MirrorIndex(k, size));
   }
   return torch::tensor(index, torch::TensorOptions().dtype(torch::kLong));
 }
@@ -223,7 +217,7 @@ SSIMMap(const torch::Tensor & x,
   const auto taps = torch::tensor(weights, torch::TensorOptions().dtype(torch::kDouble)).to(options.dtype());
   // Five moment maps per channel, filtered together as 5 C groups.
   auto moments = torch::cat({ x, y, x * x, y * y, x * y }, 1);
-  moments = moments.index_select(2, MirrorIndex(x.size(2), radius)).index_select(3, MirrorIndex(x.size(3), radius));
+  moments = moments.index_select(2, MirrorIndices(x.size(2), radius)).index_select(3, MirrorIndices(x.size(3), radius));
   const auto groups = 5 * channels;
   const auto vertical = taps.view({ 1, 1, -1, 1 }).expand({ groups, 1, 2 * radius + 1, 1 }).contiguous();
   const auto horizontal = taps.view({ 1, 1, 1, -1 }).expand({ groups, 1, 1, 2 * radius + 1 }).contiguous();

@@ -18,6 +18,7 @@
 #include "itkAutoencoderTrainer.h"
 #include "itkAutoencoderNetwork.h"
 #include "itkImageFileReader.h"
+#include "itkSSIMKernel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,18 +47,6 @@ Reason(const std::exception & error)
   std::string text = error.what();
   const auto  newline = text.find('\n');
   return newline == std::string::npos ? text : text.substr(0, newline);
-}
-
-std::size_t
-Mirror(long index, long size)
-{
-  const long period = 2 * size;
-  index %= period;
-  if (index < 0)
-  {
-    index += period;
-  }
-  return static_cast<std::size_t>(index < size ? index : period - 1 - index);
 }
 
 struct PatchPosition
@@ -221,10 +210,10 @@ AutoencoderTrainer::Run(bool resume)
     copy.Pixels.resize(copy.Width * copy.Height);
     for (std::size_t y = 0; y < copy.Height; ++y)
     {
-      const std::size_t sy = Mirror(static_cast<long>(y), static_cast<long>(size[1]));
+      const std::size_t sy = static_cast<std::size_t>(SSIMKernel::MirrorIndex(y, size[1]));
       for (std::size_t x = 0; x < copy.Width; ++x)
       {
-        const std::size_t sx = Mirror(static_cast<long>(x), static_cast<long>(size[0]));
+        const std::size_t sx = static_cast<std::size_t>(SSIMKernel::MirrorIndex(x, size[0]));
         const float       value = buffer[sy * size[0] + sx];
         if (std::isnan(value))
         {
