@@ -63,6 +63,29 @@ Reason(const std::exception & error)
   return newline == std::string::npos ? text : text.substr(0, newline);
 }
 
+// FNV-1a over the bytes of every parameter in registration order. LibTorch's archive reader does not check the
+// zip CRCs, so a flipped byte inside the weights would otherwise load silently.
+int64_t
+WeightsChecksum(PaperAutoencoder & network)
+{
+  uint64_t hash = 14695981039346656037ull;
+  for (const auto & parameter : network->named_parameters())
+  {
+    for (const char c : parameter.key())
+    {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    const auto        values = parameter.value().detach().contiguous();
+    const auto *      bytes = static_cast<const unsigned char *>(values.data_ptr());
+    const std::size_t count = static_cast<std::size_t>(values.numel()) * values.element_size();
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      hash = (hash ^ bytes[i]) * 1099511628211ull;
+    }
+  }
+  return static_cast<int64_t>(hash);
+}
+
 void
 RequireFile(const std::string & fileName, const char * what)
 {
@@ -205,6 +228,7 @@ AutoencoderModel::Save(const std::string & fileName) const
     torch::serialize::OutputArchive weights;
     m_Network->Paper->save(weights);
     archive.write("network", weights);
+    archive.write("ssimae.weights_checksum", c10::IValue(WeightsChecksum(m_Network->Paper)));
     archive.save_to(partial);
   }
   catch (const std::exception & error)
@@ -301,8 +325,31 @@ AutoencoderModel::Load(const std::string & fileName)
     {
       itkExceptionMacro("model file '" << fileName << "' holds no network weights");
     }
+    // Module::load() adopts the stored tensors whatever their shape: check them against the metadata.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+    for (const auto & parameter : network->named_parameters())
+    {
+      shapes.emplace_back(parameter.key(), parameter.value().sizes().vec());
+    }
     network->load(weights);
     network->eval();
+    const auto loaded = network->named_parameters();
+    for (const auto & expected : shapes)
+    {
+      const auto actual = loaded[expected.first].sizes();
+      if (actual != torch::IntArrayRef(expected.second))
+      {
+        itkExceptionMacro("model file '" << fileName << "' stores " << expected.first << " with shape " << actual
+                                         << ", but its metadata (patch size " << patchSize << ", " << channels
+                                         << " channels, latent size " << latent << ") needs "
+                                         << torch::IntArrayRef(expected.second));
+      }
+    }
+    c10::IValue checksum;
+    if (archive.try_read("ssimae.weights_checksum", checksum) && checksum.toInt() != WeightsChecksum(network))
+    {
+      itkExceptionMacro("model file '" << fileName << "' is corrupt: its weights do not match their checksum");
+    }
 
     m_Architecture = ArchitectureEnum::Paper;
     m_PatchSize = patchSize;

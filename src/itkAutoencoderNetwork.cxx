@@ -18,6 +18,7 @@
 #include "itkAutoencoderNetwork.h"
 #include "itkSSIMKernel.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace itk {
@@ -127,11 +128,33 @@ SubPixelKernel(const torch::Tensor & weight, const torch::Tensor & bias)
 }
 
 torch::Tensor
-PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input)
+SpaceToDepthKernel(const torch::Tensor & weight)
+{
+  // Output q reads input samples 2 q - 1 + t (t = 0..3); sample 2 (q + j - 1) + r is unshuffled channel r at q + j - 1,
+  // so tap t = 2 j + r - 1. One zero tap on each side turns that into the gather index 2 j + r.
+  const auto cout = weight.size(0);
+  const auto cin = weight.size(1);
+  const auto padded = torch::constant_pad_nd(weight, { 1, 1, 1, 1 }); // Cout Cin 6 6
+  const auto index = torch::tensor({ 0, 2, 4, 1, 3, 5 }, torch::TensorOptions().dtype(torch::kLong));
+  const auto kernel = padded.index_select(2, index).index_select(3, index); // Cout Cin (r j) (r j)
+  return kernel.view({ cout, cin, 2, 3, 2, 3 }).permute({ 0, 1, 2, 4, 3, 5 }).reshape({ cout, cin * 4, 3, 3 });
+}
+
+torch::Tensor
+PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input, bool inference)
 {
   const auto &  spec = m_Specs[index];
   torch::Tensor output;
-  if (!spec.Transposed)
+  if (!spec.Transposed && spec.Kernel == 4 && spec.InputChannels < SpaceToDepthChannels)
+  {
+    const auto & layer = m_Convolutions[m_Slot[index]];
+    output = torch::conv2d(torch::pixel_unshuffle(input, 2).contiguous(input.suggest_memory_format()),
+                           SpaceToDepthKernel(layer->weight),
+                           layer->bias,
+                           1,
+                           1);
+  }
+  else if (!spec.Transposed)
   {
     output = m_Convolutions[m_Slot[index]]->forward(input);
   }
@@ -149,30 +172,51 @@ PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input)
       // A k x k transposed convolution of a 1 x 1 input is a matrix product with the weight (Cin, Cout k k).
       const auto n = input.size(0);
       const auto weight = layer->weight.reshape({ layer->weight.size(0), -1 });
-      output = torch::mm(input.reshape({ n, -1 }), weight).view({ n, spec.OutputChannels, spec.Kernel, spec.Kernel }) +
-               layer->bias.view({ 1, -1, 1, 1 });
+      output = torch::addmm(layer->bias.repeat_interleave(spec.Kernel * spec.Kernel), input.reshape({ n, -1 }), weight)
+                 .view({ n, spec.OutputChannels, spec.Kernel, spec.Kernel })
+                 .contiguous(input.suggest_memory_format());
     }
   }
   if (spec.Activation)
   {
-    output = torch::leaky_relu(output, 0.2);
+    output = inference ? torch::leaky_relu_(output, 0.2) : torch::leaky_relu(output, 0.2);
   }
   return output;
 }
 
 torch::Tensor
-PaperAutoencoderImpl::forward(const torch::Tensor & input)
+PaperAutoencoderImpl::Run(const torch::Tensor & input, bool inference)
 {
-  // Inference runs channels-last (NHWC): oneDNN's forward convolutions are about twice as fast that way here, while
-  // training steps (with backward passes) measured faster in the default layout.
-  const bool    inference = c10::InferenceMode::is_enabled() || !torch::GradMode::is_enabled();
   const auto    format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   torch::Tensor current = input.contiguous(format);
   for (std::size_t i = 0; i < m_Specs.size(); ++i)
   {
-    current = this->ApplyLayer(i, current);
+    current = this->ApplyLayer(i, current, inference);
   }
-  return torch::sigmoid(current).contiguous();
+  return inference ? torch::sigmoid_(current).contiguous() : torch::sigmoid(current).contiguous();
+}
+
+torch::Tensor
+PaperAutoencoderImpl::forward(const torch::Tensor & input)
+{
+  const bool inference = c10::InferenceMode::is_enabled() || !torch::GradMode::is_enabled();
+  if (!inference || input.dim() != 4)
+  {
+    return this->Run(input, false);
+  }
+  const int64_t pixels = std::max<int64_t>(1, input.size(2) * input.size(3));
+  const int64_t chunk = std::max<int64_t>(1, InferencePixelsPerChunk / pixels);
+  if (input.size(0) <= chunk)
+  {
+    return this->Run(input, true);
+  }
+  auto output = torch::empty(input.sizes(), input.options().memory_format(at::MemoryFormat::Contiguous));
+  for (int64_t first = 0; first < input.size(0); first += chunk)
+  {
+    const int64_t count = std::min(chunk, input.size(0) - first);
+    output.narrow(0, first, count).copy_(this->Run(input.narrow(0, first, count), true));
+  }
+  return output;
 }
 
 std::vector<torch::Tensor>
@@ -182,7 +226,7 @@ PaperAutoencoderImpl::LayerOutputs(const torch::Tensor & input)
   torch::Tensor              current = input;
   for (std::size_t i = 0; i < m_Specs.size(); ++i)
   {
-    current = this->ApplyLayer(i, current);
+    current = this->ApplyLayer(i, current, false);
     outputs.push_back(current);
   }
   return outputs;

@@ -61,8 +61,21 @@ class SSIMAutoencoder_EXPORT PaperAutoencoderImpl : public torch::nn::Module
 public:
   PaperAutoencoderImpl(int patchSize, int channels, int latent);
 
+  /** Without gradients (NoGradGuard or InferenceMode), the batch runs channels-last (NHWC) in chunks of at most
+   * InferencePixelsPerChunk input pixels with in-place activations. Layer outputs are allocated anew by every
+   * operator; with glibc's default malloc, activations of several MB are returned to the system and faulted in again
+   * on every call, which on this kind of machine costs more than the convolutions (a 64-patch batch of 128 x 128
+   * patches has 33 MB activations, above glibc's largest mmap threshold). Small chunks keep that cost low and the
+   * working set in cache. With gradients the whole batch runs in the default layout, which measured faster for
+   * the backward pass. */
   torch::Tensor
   forward(const torch::Tensor & input);
+
+  /** Stride-2 convolutions with fewer input channels run in space-to-depth form (SpaceToDepthKernel). */
+  static constexpr int SpaceToDepthChannels = 8;
+
+  /** 8 patches of 128 x 128: the largest activation of a chunk is 4 MB. */
+  static constexpr int64_t InferencePixelsPerChunk = 8 * 128 * 128;
 
   /** Output of every layer, for shape checks. */
   std::vector<torch::Tensor>
@@ -76,7 +89,11 @@ public:
 
 private:
   torch::Tensor
-  ApplyLayer(std::size_t index, const torch::Tensor & input);
+  ApplyLayer(std::size_t index, const torch::Tensor & input, bool inference);
+
+  /** All layers and the sigmoid on one batch. */
+  torch::Tensor
+  Run(const torch::Tensor & input, bool inference);
 
   std::vector<AutoencoderLayerSpec>       m_Specs;
   std::vector<torch::nn::Conv2d>          m_Convolutions;
@@ -89,6 +106,14 @@ TORCH_MODULE(PaperAutoencoder);
  * stride 2, padding 1) for a 4 x 4 weight of shape (Cin, Cout, 4, 4). */
 SSIMAutoencoder_EXPORT std::pair<torch::Tensor, torch::Tensor>
                        SubPixelKernel(const torch::Tensor & weight, const torch::Tensor & bias);
+
+/** Kernel of the 3 x 3 convolution (padding 1) of pixel_unshuffle(x, 2) that equals conv2d(x, weight, stride 2,
+ * padding 1) for a 4 x 4 weight of shape (Cout, Cin, 4, 4):
+ *   K[co][4 ci + 2 ry + rx][jy][jx] = weight[co][ci][2 jy + ry - 1][2 jx + rx - 1], zero outside 0..3.
+ * With one or a few input channels oneDNN runs the stride-2 convolution about 40 times slower than this
+ * space-to-depth form. Differentiable. */
+SSIMAutoencoder_EXPORT torch::Tensor
+                       SpaceToDepthKernel(const torch::Tensor & weight);
 
 /** SSIM map of two N x C x H x W tensors with SSIMImageFilter's definition: Gaussian window (sigma, 2 radius + 1
  * taps per axis, normalised), C1 = (K1 L)^2, C2 = (K2 L)^2, borders mirrored with the edge repeated. Works in the

@@ -131,6 +131,77 @@ TEST(AutoencoderNetwork, SubPixelConvolutionEqualsTransposedConvolution)
   EXPECT_LT((fast - reference).abs().max().item<double>(), 1e-10);
 }
 
+TEST(AutoencoderNetwork, SubPixelGradientsEqualTransposedConvolutionGradients)
+{
+  // Training runs through the gathered kernel: the weight and bias gradients must be those of conv_transpose2d.
+  torch::manual_seed(4);
+  const auto weight = torch::randn({ 3, 4, 4, 4 }, torch::kDouble).requires_grad_(true);
+  const auto bias = torch::randn({ 4 }, torch::kDouble).requires_grad_(true);
+  const auto input = torch::randn({ 2, 3, 5, 7 }, torch::kDouble);
+  const auto upstream = torch::randn({ 2, 4, 10, 14 }, torch::kDouble);
+  (torch::conv_transpose2d(input, weight, bias, 2, 1) * upstream).sum().backward();
+  const auto referenceWeight = weight.grad().clone();
+  const auto referenceBias = bias.grad().clone();
+  weight.grad().zero_();
+  bias.grad().zero_();
+  const auto kernel = itk::SubPixelKernel(weight, bias);
+  (torch::pixel_shuffle(torch::conv2d(input, kernel.first, kernel.second, 1, 1), 2) * upstream).sum().backward();
+  EXPECT_LT((weight.grad() - referenceWeight).abs().max().item<double>(), 1e-10);
+  EXPECT_LT((bias.grad() - referenceBias).abs().max().item<double>(), 1e-10);
+}
+
+TEST(AutoencoderNetwork, SpaceToDepthConvolutionEqualsStridedConvolution)
+{
+  torch::manual_seed(5);
+  for (int channels : { 1, 3 })
+  {
+    const auto weight = torch::randn({ 6, channels, 4, 4 }, torch::kDouble).requires_grad_(true);
+    const auto input = torch::randn({ 2, channels, 10, 14 }, torch::kDouble);
+    const auto upstream = torch::randn({ 2, 6, 5, 7 }, torch::kDouble);
+    const auto reference = torch::conv2d(input, weight, torch::Tensor(), 2, 1);
+    (reference * upstream).sum().backward();
+    const auto referenceGradient = weight.grad().clone();
+    weight.grad().zero_();
+    const auto fast = torch::conv2d(torch::pixel_unshuffle(input, 2), itk::SpaceToDepthKernel(weight), {}, 1, 1);
+    ASSERT_EQ(fast.sizes(), reference.sizes());
+    EXPECT_LT((fast - reference).abs().max().item<double>(), 1e-10) << channels << " channels";
+    (fast * upstream).sum().backward();
+    EXPECT_LT((weight.grad() - referenceGradient).abs().max().item<double>(), 1e-10) << channels << " channels";
+  }
+}
+
+TEST(AutoencoderNetwork, LatentTransposedConvolutionIsAMatrixProduct)
+{
+  // Layer 9 (ConvT 8 x 8 of the 1 x 1 code) against LibTorch's conv_transpose2d, in float32.
+  itk::PaperAutoencoder network(128, 1, 100);
+  torch::NoGradGuard    noGrad;
+  const auto            outputs = network->LayerOutputs(torch::rand({ 3, 1, 128, 128 }));
+  const auto            named = network->named_parameters();
+  ASSERT_TRUE(network->Specs()[9].Transposed);
+  ASSERT_EQ(network->Specs()[9].Kernel, 8);
+  const auto reference =
+    torch::leaky_relu(torch::conv_transpose2d(outputs[8], named["layers.9.weight"], named["layers.9.bias"], 1, 0), 0.2);
+  ASSERT_EQ(outputs[9].sizes(), reference.sizes());
+  EXPECT_LT((outputs[9] - reference).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(AutoencoderNetwork, ChunkedChannelsLastInferenceEqualsTrainingForward)
+{
+  // 256 x 256 patches run in chunks of 2 without gradients: 5 patches take an uneven last chunk.
+  itk::PaperAutoencoder network(256, 1, 10);
+  ASSERT_EQ(itk::PaperAutoencoderImpl::InferencePixelsPerChunk / (256 * 256), 2);
+  const auto    input = torch::rand({ 5, 1, 256, 256 });
+  torch::Tensor withGradients = network->forward(input).detach();
+  torch::Tensor inference;
+  {
+    c10::InferenceMode guard;
+    inference = network->forward(input);
+  }
+  ASSERT_EQ(inference.sizes(), withGradients.sizes());
+  EXPECT_TRUE(inference.is_contiguous());
+  EXPECT_LT((inference - withGradients).abs().max().item<float>(), 1e-5f);
+}
+
 TEST(AutoencoderNetwork, ForwardEqualsPlainPyTorchLayers)
 {
   // The same parameters through LibTorch's own Conv2d / ConvTranspose2d layers, as a PyTorch module would run them.
@@ -231,6 +302,39 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
     truncated.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   }
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("truncated.pt")); }, { "truncated.pt" });
+
+  // A flipped byte inside the weights: caught by the checksum (or by the archive reader).
+  {
+    std::string corrupt = bytes;
+    const auto  position = corrupt.size() / 2; // the archive is mostly the uncompressed weights
+    corrupt[position] = static_cast<char>(corrupt[position] ^ 0x5A);
+    std::ofstream(TemporaryFile("corrupt.pt"), std::ios::binary) << corrupt;
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("corrupt.pt")); }, { "corrupt.pt", "is corrupt" });
+
+  // Metadata that does not match the stored weights (latent size 9 for weights of latent size 8).
+  {
+    torch::serialize::InputArchive original;
+    original.load_from(TemporaryFile("good.pt"));
+    torch::serialize::OutputArchive mismatched;
+    for (const auto & key : original.keys())
+    {
+      c10::IValue value;
+      if (key != "network" && original.try_read(key, value))
+      {
+        mismatched.write(key, key == "ssimae.latent_size" ? c10::IValue(static_cast<int64_t>(9)) : value);
+      }
+    }
+    torch::serialize::InputArchive weights;
+    original.read("network", weights);
+    torch::serialize::OutputArchive weightsCopy;
+    itk::PaperAutoencoder           network(32, 1, 8);
+    network->load(weights);
+    network->save(weightsCopy);
+    mismatched.write("network", weightsCopy);
+    mismatched.save_to(TemporaryFile("mismatched.pt"));
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("mismatched.pt")); }, { "mismatched.pt", "shape" });
 
   // A LibTorch archive that is not a model, and a model from a newer format version.
   {
