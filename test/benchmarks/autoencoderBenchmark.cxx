@@ -18,7 +18,9 @@
 // Times the paper network (128 x 128 x 1, d = 100) in this library: inference per patch (batch 64) and one Adam
 // training step with the SSIM loss per patch (batch 32). Driven by autoencoder_benchmark.py, which times the same
 // network with the same weights in PyTorch eager in the same run.
-//   autoencoderBenchmark DIR THREADS REPEATS
+//   autoencoderBenchmark DIR THREADS REPEATS [RETAIN_MEMORY]
+// With RETAIN_MEMORY = 1 glibc keeps freed memory (mallopt: no trimming, no mmap below 256 MB), as the Python side
+// does with the same flag.
 // writes DIR/weights/<name>.bin (float32) and DIR/names.txt, reads DIR/input.bin (64 x 1 x 128 x 128 float32),
 // writes DIR/output.bin, and prints "inference_s_per_patch X training_s_per_patch Y".
 #include "itkAutoencoderNetwork.h"
@@ -27,6 +29,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
 
 int
 main(int argc, char * argv[])
@@ -39,6 +42,11 @@ main(int argc, char * argv[])
   const std::string directory = argv[1];
   const int         threads = std::stoi(argv[2]);
   const int         repeats = std::stoi(argv[3]);
+  if (argc > 4 && std::string(argv[4]) == "1")
+  {
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  }
   at::set_num_threads(threads);
   torch::manual_seed(0);
   itk::PaperAutoencoder network(128, 1, 100);
@@ -98,6 +106,7 @@ main(int argc, char * argv[])
   std::sort(inference.begin(), inference.end());
   std::sort(training.begin(), training.end());
   std::cout << "inference_s_per_patch " << inference[inference.size() / 2] << " training_s_per_patch "
-            << training[training.size() / 2] << std::endl;
+            << training[training.size() / 2] << " inference_min " << inference.front() << " training_min "
+            << training.front() << std::endl;
   return 0;
 }
