@@ -190,8 +190,7 @@ RunDemo(int argc, char * argv[])
     for (const auto & image : validation)
     {
       const auto reconstruction = ReconstructImage(image, model, stride, 64);
-      const auto residual = ResidualMap(image, reconstruction, model, loss);
-      calibrator->AddResidualMap(residual->GetBufferPointer(), { { size, size, 1 } });
+      calibrator->AddResidualMap(ResidualMap(image, reconstruction, model, loss));
     }
     const double threshold = calibrator->Compute();
     model->SetThreshold(threshold);
@@ -204,7 +203,7 @@ RunDemo(int argc, char * argv[])
       const auto        reconstruction = ReconstructImage(tests[i], model, stride, 64);
       const auto        residual = ResidualMap(tests[i], reconstruction, model, loss);
       const std::string prefix = out + "/test" + std::to_string(i) + "_" + loss + "-ae_";
-      evaluation->AddImage(residual->GetBufferPointer(), masks[i]->GetBufferPointer(), { { size, size, 1 } });
+      evaluation->AddImage(residual, masks[i]);
 
       auto ssim = itk::SSIMImageFilter<FloatImage2>::New();
       ssim->SetInput1(tests[i]);

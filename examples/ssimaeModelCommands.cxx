@@ -357,9 +357,7 @@ RunCalibrate(int argc, char * argv[])
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     const auto image = ReadFloatImage<2>(files[i]);
-    const auto residual = ResidualMap(image, ReconstructImage(image, model, stride, 64), model, residualKind);
-    const auto size = residual->GetLargestPossibleRegion().GetSize();
-    calibrator->AddResidualMap(residual->GetBufferPointer(), { { size[0], size[1], 1 } });
+    calibrator->AddResidualMap(ResidualMap(image, ReconstructImage(image, model, stride, 64), model, residualKind));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }
   bar.Finish();

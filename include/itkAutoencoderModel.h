@@ -128,12 +128,15 @@ public:
   itkSetMacro(Threshold, double);
   itkGetConstMacro(Threshold, double);
 
+#if !defined(ITK_WRAPPING_PARSER)
   /** Free-form key/value metadata saved with the model (training settings, provenance, calibration rule). */
   const MetadataType &
   GetMetadata() const
   {
     return m_Metadata;
   }
+#endif
+  /** Sets one metadata entry. */
   void
   SetMetadataValue(const std::string & key, const std::string & value);
   /** Empty string when the key is absent. */
@@ -165,10 +168,12 @@ public:
   void
   LoadTorchScript(const std::string & fileName, unsigned int patchSize, unsigned int numberOfChannels = 1);
 
+#if !defined(ITK_WRAPPING_PARSER)
   /** Reconstructs `count` patches (count x channels x P x P normalised floats) into `output` (same layout).
    * Thread-safe. */
   void
   Reconstruct(const float * patches, std::size_t count, float * output) const;
+#endif
 
   /** Intra-op threads LibTorch may use per call. Default: all cores. */
   itkSetMacro(NumberOfThreads, unsigned int);
@@ -176,8 +181,10 @@ public:
 
   /** Opaque LibTorch state; defined in src/, used by the trainer. */
   struct Network;
+#if !defined(ITK_WRAPPING_PARSER)
   Network &
   GetNetwork() const;
+#endif
 
 protected:
   AutoencoderModel();

@@ -88,8 +88,15 @@ public:
   MakeTexture(unsigned int index) const;
 
   /** The index-th defect image and its mask (1 = defect). */
+  ImageType::Pointer
+  MakeDefectImage(unsigned int index) const;
+  MaskType::Pointer
+  MakeDefectMask(unsigned int index) const;
+#if !defined(ITK_WRAPPING_PARSER)
+  /** Both at once. */
   void
   MakeDefectImage(unsigned int index, ImageType::Pointer & image, MaskType::Pointer & mask) const;
+#endif
 
 protected:
   CheckerboardDefectGenerator() = default;

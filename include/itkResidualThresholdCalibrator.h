@@ -18,6 +18,7 @@
 #ifndef itkResidualThresholdCalibrator_h
 #define itkResidualThresholdCalibrator_h
 
+#include "itkImage.h"
 #include "itkObject.h"
 #include "itkObjectFactory.h"
 #include "SSIMAutoencoderExport.h"
@@ -88,7 +89,14 @@ public:
 
   /** Adds the residual map of a defect-free validation image. NaN values are an error. */
   void
+  AddResidualMap(const Image<float, 2> * residual);
+  void
+  AddResidualMap(const Image<float, 3> * residual);
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The same for a raw buffer of `size` (x, y, z; unused axes 1), x fastest. */
+  void
   AddResidualMap(const float * residual, const SizeType & size);
+#endif
   void
   Clear();
   std::size_t

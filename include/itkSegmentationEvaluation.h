@@ -18,6 +18,7 @@
 #ifndef itkSegmentationEvaluation_h
 #define itkSegmentationEvaluation_h
 
+#include "itkImage.h"
 #include "itkObject.h"
 #include "itkObjectFactory.h"
 #include "SSIMAutoencoderExport.h"
@@ -101,9 +102,16 @@ public:
     std::size_t Pixels{ 0 };
   };
 
-  /** Adds a residual map and its mask, both of `size` (x, y, z; unused axes 1). NaN residuals are an error. */
+  /** Adds a residual map and its ground-truth mask (same size; non-zero = defect). NaN residuals are an error. */
+  void
+  AddImage(const Image<float, 2> * residual, const Image<unsigned char, 2> * mask, const std::string & name = "");
+  void
+  AddImage(const Image<float, 3> * residual, const Image<unsigned char, 3> * mask, const std::string & name = "");
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The same for raw buffers of `size` (x, y, z; unused axes 1), x fastest. */
   void
   AddImage(const float * residual, const std::uint8_t * mask, const SizeType & size, const std::string & name = "");
+#endif
 
   /** Forgets every image. */
   void

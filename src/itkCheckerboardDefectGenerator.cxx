@@ -75,6 +75,24 @@ CheckerboardDefectGenerator::MakeTexture(unsigned int index) const
   return this->Texture(2ull * index);
 }
 
+CheckerboardDefectGenerator::ImageType::Pointer
+CheckerboardDefectGenerator::MakeDefectImage(unsigned int index) const
+{
+  ImageType::Pointer image;
+  MaskType::Pointer  mask;
+  this->MakeDefectImage(index, image, mask);
+  return image;
+}
+
+CheckerboardDefectGenerator::MaskType::Pointer
+CheckerboardDefectGenerator::MakeDefectMask(unsigned int index) const
+{
+  ImageType::Pointer image;
+  MaskType::Pointer  mask;
+  this->MakeDefectImage(index, image, mask);
+  return mask;
+}
+
 void
 CheckerboardDefectGenerator::MakeDefectImage(unsigned int         index,
                                              ImageType::Pointer & image,

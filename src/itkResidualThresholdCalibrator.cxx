@@ -54,6 +54,28 @@ operator<<(std::ostream & out, const ResidualSegmentationFilterEnums::Residual v
 }
 
 void
+ResidualThresholdCalibrator::AddResidualMap(const Image<float, 2> * residual)
+{
+  if (residual == nullptr)
+  {
+    itkExceptionMacro("AddResidualMap: the residual image is null");
+  }
+  const auto size = residual->GetBufferedRegion().GetSize();
+  this->AddResidualMap(residual->GetBufferPointer(), { { size[0], size[1], 1 } });
+}
+
+void
+ResidualThresholdCalibrator::AddResidualMap(const Image<float, 3> * residual)
+{
+  if (residual == nullptr)
+  {
+    itkExceptionMacro("AddResidualMap: the residual image is null");
+  }
+  const auto size = residual->GetBufferedRegion().GetSize();
+  this->AddResidualMap(residual->GetBufferPointer(), { { size[0], size[1], size[2] } });
+}
+
+void
 ResidualThresholdCalibrator::AddResidualMap(const float * residual, const SizeType & size)
 {
   Map map;

@@ -106,6 +106,48 @@ SegmentationEvaluation::LabelComponents(const std::uint8_t *         mask,
   return next;
 }
 
+namespace
+{
+template <unsigned int VDimension>
+SegmentationEvaluation::SizeType
+CheckedSize(const Image<float, VDimension> * residual, const Image<unsigned char, VDimension> * mask, const std::string & name)
+{
+  if (residual == nullptr || mask == nullptr)
+  {
+    itkGenericExceptionMacro("SegmentationEvaluation: image '" << name << "': the residual map or the mask is null");
+  }
+  const auto size = residual->GetBufferedRegion().GetSize();
+  if (mask->GetBufferedRegion().GetSize() != size)
+  {
+    itkGenericExceptionMacro("SegmentationEvaluation: image '" << name << "': the residual map is " << size
+                                                               << " but the mask is "
+                                                               << mask->GetBufferedRegion().GetSize());
+  }
+  SegmentationEvaluation::SizeType result{ { 1, 1, 1 } };
+  for (unsigned int axis = 0; axis < VDimension; ++axis)
+  {
+    result[axis] = size[axis];
+  }
+  return result;
+}
+} // namespace
+
+void
+SegmentationEvaluation::AddImage(const Image<float, 2> * residual, const Image<unsigned char, 2> * mask,
+                                 const std::string & name)
+{
+  const SizeType size = CheckedSize<2>(residual, mask, name);
+  this->AddImage(residual->GetBufferPointer(), mask->GetBufferPointer(), size, name);
+}
+
+void
+SegmentationEvaluation::AddImage(const Image<float, 3> * residual, const Image<unsigned char, 3> * mask,
+                                 const std::string & name)
+{
+  const SizeType size = CheckedSize<3>(residual, mask, name);
+  this->AddImage(residual->GetBufferPointer(), mask->GetBufferPointer(), size, name);
+}
+
 void
 SegmentationEvaluation::AddImage(const float *        residual,
                                  const std::uint8_t * mask,

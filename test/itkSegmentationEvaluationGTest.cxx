@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -202,4 +203,53 @@ TEST(SegmentationEvaluation, InvalidInputThrows)
   evaluation->Print(printed);
   EXPECT_NE(printed.str().find("PROLimit: 0.3"), std::string::npos);
   EXPECT_STREQ(evaluation->GetNameOfClass(), "SegmentationEvaluation");
+}
+
+TEST(SegmentationEvaluation, ImageInputEqualsBufferInput)
+{
+  // A 3 x 2 residual image and mask (x fastest) against the same values as buffers; then a 3D image of 2 x 2 x 2.
+  const std::vector<float>        scores = { 0.9f, 0.2f, 0.8f, 0.1f, 0.3f, 0.7f };
+  const std::vector<std::uint8_t> mask = { 1, 0, 1, 0, 0, 0 };
+  auto residualImage = itk::Image<float, 2>::New();
+  residualImage->SetRegions(itk::Image<float, 2>::SizeType{ { 3, 2 } });
+  residualImage->Allocate();
+  std::copy(scores.begin(), scores.end(), residualImage->GetBufferPointer());
+  auto maskImage = itk::Image<unsigned char, 2>::New();
+  maskImage->SetRegions(residualImage->GetLargestPossibleRegion());
+  maskImage->Allocate();
+  std::copy(mask.begin(), mask.end(), maskImage->GetBufferPointer());
+
+  auto fromImages = Evaluation::New();
+  fromImages->AddImage(residualImage, maskImage, "image");
+  auto fromBuffers = Evaluation::New();
+  fromBuffers->AddImage(scores.data(), mask.data(), { { 3, 2, 1 } }, "image");
+  fromImages->Compute();
+  fromBuffers->Compute();
+  EXPECT_EQ(fromImages->GetPixelAUROC(), fromBuffers->GetPixelAUROC());
+  EXPECT_EQ(fromImages->GetAUPRO(), fromBuffers->GetAUPRO());
+  EXPECT_EQ(fromImages->GetImages()[0].Regions, 2u); // the two defect pixels are not 8-connected
+
+  auto volume = itk::Image<float, 3>::New();
+  volume->SetRegions(itk::Image<float, 3>::SizeType{ { 2, 2, 2 } });
+  volume->Allocate();
+  volume->FillBuffer(0.5f);
+  auto volumeMask = itk::Image<unsigned char, 3>::New();
+  volumeMask->SetRegions(volume->GetLargestPossibleRegion());
+  volumeMask->Allocate(true);
+  fromImages->AddImage(volume, volumeMask, "volume");
+  EXPECT_EQ(fromImages->GetImages()[1].Pixels, 8u);
+
+  auto wrongMask = itk::Image<unsigned char, 2>::New();
+  wrongMask->SetRegions(itk::Image<unsigned char, 2>::SizeType{ { 2, 3 } });
+  wrongMask->Allocate(true);
+  try
+  {
+    fromImages->AddImage(residualImage, wrongMask, "tile7");
+    FAIL() << "a mask of another size was accepted";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("tile7"), std::string::npos) << error.GetDescription();
+  }
+  EXPECT_THROW(fromImages->AddImage(residualImage.GetPointer(), nullptr, "null"), itk::ExceptionObject);
 }

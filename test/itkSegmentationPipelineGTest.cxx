@@ -343,6 +343,32 @@ TEST(ResidualThresholdCalibrator, Rules)
 
   const std::vector<float> nan = { 0.1f, std::nanf("") };
   EXPECT_THROW(calibrator->AddResidualMap(nan.data(), { { 2, 1, 1 } }), itk::ExceptionObject);
+
+  // The same maps as images give the same thresholds; a 3D map counts its 26-connected regions.
+  auto fromImages = itk::ResidualThresholdCalibrator::New();
+  auto mapA = FloatImage::New();
+  mapA->SetRegions(FloatImage::SizeType{ { 4, 3 } });
+  mapA->Allocate();
+  std::copy(a.begin(), a.end(), mapA->GetBufferPointer());
+  auto mapB = FloatImage::New();
+  mapB->SetRegions(FloatImage::SizeType{ { 3, 2 } });
+  mapB->Allocate();
+  std::copy(b.begin(), b.end(), mapB->GetBufferPointer());
+  fromImages->AddResidualMap(mapA);
+  fromImages->AddResidualMap(mapB);
+  fromImages->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
+  fromImages->SetMinimumDefectArea(2);
+  EXPECT_FLOAT_EQ(fromImages->Compute(), 0.8f);
+  auto volume = itk::Image<float, 3>::New();
+  volume->SetRegions(itk::Image<float, 3>::SizeType{ { 3, 3, 3 } });
+  volume->Allocate();
+  volume->FillBuffer(0.1f);
+  volume->GetBufferPointer()[0] = 0.9f;  // (0, 0, 0)
+  volume->GetBufferPointer()[13] = 0.9f; // (1, 1, 1): a diagonal neighbour in 3D
+  fromImages->Clear();
+  fromImages->AddResidualMap(volume);
+  EXPECT_EQ(fromImages->LargestRegion(0.5), 2u);
+  EXPECT_THROW(fromImages->AddResidualMap(static_cast<const FloatImage *>(nullptr)), itk::ExceptionObject);
 }
 
 TEST(CheckerboardDefectGenerator, DeterministicWithDefectsAndMasks)
@@ -374,4 +400,7 @@ TEST(CheckerboardDefectGenerator, DeterministicWithDefectsAndMasks)
   }
   EXPECT_GT(defects, 20u);
   EXPECT_NEAR(grey / defects, generator->GetDefectGrey(), 3.0);
+  EXPECT_EQ(MaxDifference(generator->MakeDefectImage(2).GetPointer(), image.GetPointer()), 0.0);
+  const auto maskOnly = generator->MakeDefectMask(2);
+  EXPECT_TRUE(std::equal(mask->GetBufferPointer(), mask->GetBufferPointer() + 64 * 48, maskOnly->GetBufferPointer()));
 }
