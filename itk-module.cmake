@@ -5,18 +5,9 @@ file(READ "${MY_CURRENT_DIR}/README.md" DOCUMENTATION)
 itk_module(SSIMAutoencoder
   DEPENDS
     ITKCommon
-    ITKImageFilterBase
-    ITKImageGrid
-    ITKImageIntensity
-    ITKThresholding
-    ITKConnectedComponents
-    ITKLabelMap
   PRIVATE_DEPENDS
     ITKIOImageBase
-  COMPILE_DEPENDS
-    ITKImageSources
   TEST_DEPENDS
-    ITKTestKernel
     ITKGoogleTest
     ITKIOPNG
     ITKIOMeta

@@ -5,13 +5,6 @@ include(GenerateExportHeader)
 
 set(SSIMAutoencoder_ITK_COMPONENTS
   ITKCommon
-  ITKImageFilterBase
-  ITKImageGrid
-  ITKImageIntensity
-  ITKThresholding
-  ITKConnectedComponents
-  ITKLabelMap
-  ITKImageSources
   ITKIOImageBase
   ITKIOPNG
   ITKIOJPEG
@@ -24,7 +17,6 @@ set(SSIMAutoencoder_ITK_COMPONENTS
   )
 find_package(ITK 5.2 REQUIRED COMPONENTS ${SSIMAutoencoder_ITK_COMPONENTS})
 include(${ITK_USE_FILE})
-include(${CMAKE_CURRENT_SOURCE_DIR}/itk-module-init.cmake)
 
 set(SSIMAutoencoder_INCLUDE_DIRS ${CMAKE_CURRENT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/include)
 add_subdirectory(src)

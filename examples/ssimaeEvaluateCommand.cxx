@@ -343,6 +343,30 @@ RunEvaluate(int argc, char * argv[])
     throw CommandError(std::string("cannot evaluate: ") + error.GetDescription());
   }
 
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  if (arguments.Has("threshold"))
+  {
+    threshold = arguments.GetDouble("threshold");
+  }
+  else
+  {
+    threshold = residuals.ModelThreshold();
+  }
+  const auto minimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
+  const bool haveThreshold = std::isfinite(threshold);
+  const auto thresholdJson = [&](const itk::SegmentationEvaluation & of) {
+    const auto         metrics = of.EvaluateThreshold(threshold, minimumArea);
+    std::ostringstream out;
+    out << "{\"threshold\": " << JsonNumber(threshold) << ", \"min_area\": " << minimumArea
+        << ", \"per_region_overlap\": " << JsonNumber(metrics.PerRegionOverlap)
+        << ", \"pixel_precision\": " << JsonNumber(metrics.PixelPrecision)
+        << ", \"pixel_recall\": " << JsonNumber(metrics.PixelRecall)
+        << ", \"pixel_fpr\": " << JsonNumber(metrics.PixelFalsePositiveRate)
+        << ", \"good_image_accuracy\": " << JsonNumber(metrics.GoodImageAccuracy)
+        << ", \"defective_image_accuracy\": " << JsonNumber(metrics.DefectiveImageAccuracy) << "}";
+    return out.str();
+  };
+
   // Per-category areas: each defect category against the good images.
   std::vector<std::string> categories;
   for (const auto & testCase : cases)
@@ -364,29 +388,22 @@ RunEvaluate(int argc, char * argv[])
       {
         if (cases[i].Category == categories[c] || cases[i].Category == "good")
         {
-          const auto size = images[i]->GetLargestPossibleRegion().GetSize();
-          const auto residual = residuals.Cached(i);
-          subset->AddImage(residual->GetBufferPointer(), masks[i]->GetBufferPointer(), { { size[0], size[1], 1 } });
+          subset->AddImage(residuals.Cached(i), masks[i]);
         }
       }
       subset->Compute();
       perCategory << (c ? ",\n" : "") << "    " << JsonString(categories[c])
                   << ": {\"pixel_auroc\": " << JsonNumber(subset->GetPixelAUROC())
                   << ", \"aupro_0.3\": " << JsonNumber(subset->GetAUPRO())
-                  << ", \"image_auroc\": " << JsonNumber(subset->GetImageAUROC()) << "}";
+                  << ", \"image_auroc\": " << JsonNumber(subset->GetImageAUROC());
+      if (haveThreshold)
+      {
+        perCategory << ", \"at_threshold\": " << thresholdJson(*subset);
+      }
+      perCategory << "}";
     }
   }
 
-  double threshold = std::numeric_limits<double>::quiet_NaN();
-  if (arguments.Has("threshold"))
-  {
-    threshold = arguments.GetDouble("threshold");
-  }
-  else
-  {
-    threshold = residuals.ModelThreshold();
-  }
-  const auto minimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
 
   std::ostringstream json;
   json << "{\n  \"pixel_auroc\": " << JsonNumber(evaluation->GetPixelAUROC())
@@ -398,17 +415,10 @@ RunEvaluate(int argc, char * argv[])
     json << ",\n  \"categories\": {\n" << perCategory.str() << "\n  }";
   }
   itk::SegmentationEvaluation::ThresholdMetrics metrics;
-  const bool                                    haveThreshold = std::isfinite(threshold);
   if (haveThreshold)
   {
     metrics = evaluation->EvaluateThreshold(threshold, minimumArea);
-    json << ",\n  \"at_threshold\": {\"threshold\": " << JsonNumber(threshold) << ", \"min_area\": " << minimumArea
-         << ", \"per_region_overlap\": " << JsonNumber(metrics.PerRegionOverlap)
-         << ", \"pixel_precision\": " << JsonNumber(metrics.PixelPrecision)
-         << ", \"pixel_recall\": " << JsonNumber(metrics.PixelRecall)
-         << ", \"pixel_fpr\": " << JsonNumber(metrics.PixelFalsePositiveRate)
-         << ", \"good_image_accuracy\": " << JsonNumber(metrics.GoodImageAccuracy)
-         << ", \"defective_image_accuracy\": " << JsonNumber(metrics.DefectiveImageAccuracy) << "}";
+    json << ",\n  \"at_threshold\": " << thresholdJson(*evaluation);
   }
   json << "\n}\n";
   WriteTextAtomically(outputDirectory + "/metrics.json", json.str());

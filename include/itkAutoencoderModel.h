@@ -168,12 +168,10 @@ public:
   void
   LoadTorchScript(const std::string & fileName, unsigned int patchSize, unsigned int numberOfChannels = 1);
 
-#if !defined(ITK_WRAPPING_PARSER)
   /** Reconstructs `count` patches (count x channels x P x P normalised floats) into `output` (same layout).
-   * Thread-safe. */
+   * Thread-safe. (From Python use AutoencoderReconstructionFilter.) */
   void
   Reconstruct(const float * patches, std::size_t count, float * output) const;
-#endif
 
   /** Intra-op threads LibTorch may use per call. Default: all cores. */
   itkSetMacro(NumberOfThreads, unsigned int);

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -369,12 +370,17 @@ AutoencoderTrainer::Run(bool resume)
       const std::size_t count = std::min<std::size_t>(m_BatchSize, positions.size() - first);
       try
       {
-        const auto batch = fill(positions, first, count);
-        optimizer->zero_grad();
-        auto value = ReconstructionLoss(network->forward(batch), batch, loss);
-        value.backward();
-        optimizer->step();
-        const double lossValue = value.item<double>();
+        // The step runs on a worker thread while this one waits: LibTorch refuses to run its autograd engine on a
+        // thread holding Python's GIL, as the caller's thread does when training is started from Python. The
+        // events (and so the observers) stay on the calling thread.
+        const double lossValue = std::async(std::launch::async, [&] {
+                                   const auto batch = fill(positions, first, count);
+                                   optimizer->zero_grad();
+                                   auto value = ReconstructionLoss(network->forward(batch), batch, loss);
+                                   value.backward();
+                                   optimizer->step();
+                                   return value.item<double>();
+                                 }).get();
         if (!std::isfinite(lossValue))
         {
           itkExceptionMacro("training diverged: the loss is " << lossValue << " in epoch " << epoch << " (lower the "
