@@ -7,7 +7,7 @@
 # first build of the wrapped ITK; if it cannot finish by then, the Python tests are reported as not run.
 set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${1:-"$source_dir/build"}
+build_dir=$(realpath -m "${1:-"$source_dir/build"}")
 
 bash "$source_dir/scripts/install_dependencies.sh"
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release

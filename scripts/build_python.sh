@@ -197,7 +197,7 @@ fi
 [ "$itk_only" -eq 1 ] && exit 0
 
 # --- this module against the wrapped ITK -------------------------------------------------------------------------
-cxx_build=${SSIMAE_CXX_BUILD:-"$source_dir/build"}
+cxx_build=$(realpath -m "${SSIMAE_CXX_BUILD:-"$source_dir/build"}")
 ssimae_option=()
 [ -x "$cxx_build/examples/ssimae" ] && ssimae_option=(-DSSIMAutoencoder_SSIMAE_EXECUTABLE="$cxx_build/examples/ssimae")
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DITK_DIR="$itk_build" \
