@@ -124,11 +124,14 @@ public:
     return m_Images.size();
   }
 
+#if !defined(ITK_WRAPPING_PARSER)
+  /** Per-image records (C++ only: the structs of this class are not wrapped for Python). */
   const std::vector<ImageRecord> &
   GetImages() const
   {
     return m_Images;
   }
+#endif
 
   /** False-positive-rate limit of AUPRO. Default: 0.3. */
   itkSetMacro(PROLimit, double);
@@ -145,6 +148,8 @@ public:
   /** Image ROC AUC from the largest residual of each image; NaN when all images are good or all defective. */
   itkGetConstMacro(ImageAUROC, double);
 
+#if !defined(ITK_WRAPPING_PARSER)
+  // C++ only: curves, thresholded metrics and helpers use structs and raw buffers that are not wrapped for Python.
   /** Every distinct threshold of the pixel ROC, from the highest score down (starts at FPR = TPR = 0). */
   const std::vector<CurvePoint> &
   GetROCCurve() const
@@ -169,9 +174,10 @@ public:
   /** Exact ROC AUC of scores with binary labels (ties one half). Throws if a class is empty. */
   static double
   ROCAUC(const std::vector<double> & scores, const std::vector<std::uint8_t> & labels);
+#endif
 
   /** Labels the connected components of a binary mask (8-connected in 2D, 26 in 3D); 0 = background, 1..n.
-   * Returns n. */
+   * Returns n. (Used by ResidualSegmentationFilter; not useful from Python.) */
   static std::size_t
   LabelComponents(const std::uint8_t * mask, const SizeType & size, std::vector<std::uint32_t> & labels);
 

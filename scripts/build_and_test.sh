@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds SSIMAutoencoder and runs its whole test suite: the C++ build against Debian's
 # ITK with its GoogleTests and program tests, then the Python wrapping (scripts/build_python.sh: a wrapped ITK
-# built from Debian's source package, about 40 minutes the first time, then cached) with its Python tests.
+# built from Debian's source package, about 15 minutes the first time, then cached) with its Python tests.
 #   bash scripts/build_and_test.sh [BUILD_DIR]
 # Environment: SSIMAE_SKIP_PYTHON=1 runs the C++ part only. SSIMAE_DEADLINE (seconds since the epoch) bounds the
 # first build of the wrapped ITK; if it cannot finish by then, the Python tests are reported as not run.

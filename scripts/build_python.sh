@@ -12,7 +12,7 @@
 # recorded configuration matches. The module is then configured against the wrapped ITK build tree with wrapping
 # on (BUILD_DIR, default build-python/) and built.
 #
-# Time on a 2-core machine: the wrapped ITK takes about 40 minutes the first time; the module then takes a few.
+# Time on a 2-core machine: the wrapped ITK takes about 15 minutes the first time; the module then about one.
 #
 # Environment:
 #   SSIMAE_ITK_CACHE     cache root (default /var/cache/ssimautoencoder as root, else ~/.cache/ssimautoencoder)
@@ -57,7 +57,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # --- the wrapped ITK: configuration, and the cache directory named after it ----------------------------------------
-# (ITKIONIFTI is left out: it pulls in ITKTransform and ITKStatistics, whose wrapping costs about 20 more minutes.)
+# (ITKIONIFTI is left out: it pulls in ITKTransform and ITKStatistics, whose wrapping is large.)
 itk_modules=(ITKCommon ITKIOImageBase ITKIOPNG ITKIOJPEG ITKIOTIFF ITKIOMeta ITKIONRRD ITKBridgeNumPy)
 itk_options=(
   -DCMAKE_BUILD_TYPE=Release
@@ -128,7 +128,7 @@ else
 fi
 
 if [ ! -f "$itk_root/complete" ]; then
-  echo "Wrapped ITK: building $itk_root (about 40 minutes on 2 cores)"
+  echo "Wrapped ITK: building $itk_root (about 15 minutes on 2 cores)"
   start=$(date +%s)
   # With SSIMAE_DEADLINE (seconds since the epoch), the build gets the time left before it minus 10 minutes for
   # the module and its tests; when that is not enough the Python tests are reported as not run (exit status 0).
