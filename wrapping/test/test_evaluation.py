@@ -7,14 +7,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 import itk
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, exit_status
 
 
 def main():
@@ -57,7 +50,7 @@ def main():
     calibrator.SetRule(itk.ResidualThresholdCalibratorEnums.Rule_Maximum)
     calibrator.AddResidualMap(itk.image_from_array(volume))
     check(abs(calibrator.Compute() - float(volume.max())) < 1e-7, "maximum rule on a 3D residual map")
-    return 1 if failures else 0
+    return exit_status()
 
 
 if __name__ == "__main__":

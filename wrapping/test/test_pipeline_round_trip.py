@@ -19,14 +19,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 import itk
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, exit_status
 
 
 def run(*command):
@@ -113,7 +106,7 @@ def main(examples, ssimae):
             if name.endswith(".png"):
                 close = ours.shape == theirs.shape and np.all(np.abs(residual[ours != theirs] - threshold) < 1e-5)
             check(close, f"examples/segment_defects.py writes {name} as ssimae segment does")
-    return 1 if failures else 0
+    return exit_status()
 
 
 if __name__ == "__main__":

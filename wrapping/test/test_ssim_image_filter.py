@@ -17,14 +17,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 import itk
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, exit_status
 
 
 def skimage_ssim(a, b, data_range):
@@ -104,7 +97,7 @@ def main(examples, ssimae=None):
             check(program.stdout.split() == twin.stdout.split(), f"same mean printed: {program.stdout.strip()}")
         else:
             print("not compared with the C++ program: no ssimae given")
-    return 1 if failures else 0
+    return exit_status()
 
 
 if __name__ == "__main__":

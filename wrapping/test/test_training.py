@@ -13,14 +13,7 @@ import tempfile
 import numpy as np
 
 import itk
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, exit_status
 
 
 def small_model():
@@ -96,7 +89,7 @@ def main(examples):
                                "32", "--quiet"], capture_output=True, text=True)
         check(twin.returncode == 0 and os.path.isfile(output),
               "examples/train_autoencoder.py trains and saves: " + (twin.stdout + twin.stderr).strip()[-400:])
-    return 1 if failures else 0
+    return exit_status()
 
 
 if __name__ == "__main__":
