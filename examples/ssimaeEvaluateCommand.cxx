@@ -354,8 +354,7 @@ RunEvaluate(int argc, char * argv[])
   }
   const auto minimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
   const bool haveThreshold = std::isfinite(threshold);
-  const auto thresholdJson = [&](const itk::SegmentationEvaluation & of) {
-    const auto         metrics = of.EvaluateThreshold(threshold, minimumArea);
+  const auto thresholdJson = [&](const itk::SegmentationEvaluation::ThresholdMetrics & metrics) {
     std::ostringstream out;
     out << "{\"threshold\": " << JsonNumber(threshold) << ", \"min_area\": " << minimumArea
         << ", \"per_region_overlap\": " << JsonNumber(metrics.PerRegionOverlap)
@@ -398,7 +397,7 @@ RunEvaluate(int argc, char * argv[])
                   << ", \"image_auroc\": " << JsonNumber(subset->GetImageAUROC());
       if (haveThreshold)
       {
-        perCategory << ", \"at_threshold\": " << thresholdJson(*subset);
+        perCategory << ", \"at_threshold\": " << thresholdJson(subset->EvaluateThreshold(threshold, minimumArea));
       }
       perCategory << "}";
     }
@@ -418,7 +417,7 @@ RunEvaluate(int argc, char * argv[])
   if (haveThreshold)
   {
     metrics = evaluation->EvaluateThreshold(threshold, minimumArea);
-    json << ",\n  \"at_threshold\": " << thresholdJson(*evaluation);
+    json << ",\n  \"at_threshold\": " << thresholdJson(metrics);
   }
   json << "\n}\n";
   WriteTextAtomically(outputDirectory + "/metrics.json", json.str());
