@@ -377,4 +377,24 @@ RequireReadableFile(const std::string & path, const std::string & what)
   }
 }
 
+void
+WriteTextAtomically(const std::string & path, const std::string & text)
+{
+  const std::string partial = path + ".partial-" + std::to_string(getpid());
+  {
+    std::ofstream file(partial);
+    file << text;
+    if (!file)
+    {
+      std::remove(partial.c_str());
+      throw CommandError("cannot write '" + path + "'");
+    }
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0)
+  {
+    std::remove(partial.c_str());
+    throw CommandError("cannot move '" + partial + "' into place");
+  }
+}
+
 } // namespace ssimae

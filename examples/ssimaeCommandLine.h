@@ -139,6 +139,10 @@ private:
 bool
 IsDirectory(const std::string & path);
 
+/** Writes a text file through a temporary file renamed into place; CommandError naming the file otherwise. */
+void
+WriteTextAtomically(const std::string & path, const std::string & text);
+
 /** Creates a directory unless it exists; CommandError naming it otherwise. */
 void
 MakeDirectory(const std::string & path);

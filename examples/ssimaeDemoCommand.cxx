@@ -253,11 +253,7 @@ RunDemo(int argc, char * argv[])
        << ", \"image_size\": " << size << ", \"patch\": " << arguments.GetString("patch")
        << ", \"latent\": " << arguments.GetString("latent") << ", \"patches_per_epoch\": " << patches
        << ", \"epochs\": " << epochs << ", \"seed\": " << seed << "},\n  \"seconds\": " << Number(total) << "\n}\n";
-  {
-    std::ofstream file(out + "/metrics.json.partial");
-    file << json.str();
-  }
-  std::rename((out + "/metrics.json.partial").c_str(), (out + "/metrics.json").c_str());
+  WriteTextAtomically(out + "/metrics.json", json.str());
   std::cout << "total " << std::setprecision(1) << total << " s; results in " << out << "/" << std::endl;
   if (arguments.GetFlag("check"))
   {

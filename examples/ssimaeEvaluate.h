@@ -20,6 +20,8 @@
 
 #include "ssimaeImageIO.h"
 
+#include "itkAutoencoderModel.h"
+
 #include <string>
 #include <vector>
 
@@ -48,7 +50,10 @@ ReadManifest(const std::string & path);
 class ResidualSource
 {
 public:
-  ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride);
+  ResidualSource(const std::string & modelPath,
+                 const std::string & residual,
+                 unsigned int        stride,
+                 unsigned int        windowSize = 11);
   ~ResidualSource();
   ResidualSource(const ResidualSource &) = delete;
   ResidualSource &
@@ -64,6 +69,15 @@ public:
     return m_Cache.at(index);
   }
 
+  /** The blur reference's residual map of an image (see BlurReconstruction): the same residual, window and
+   * model grid as Compute(), with a Gaussian blur of `sigma` pixels in place of the network. */
+  FloatImage2::Pointer
+  Reference(const FloatImage2 * image, double sigma) const;
+
+  /** The model, or null when the residual maps are read from files. */
+  const itk::AutoencoderModel *
+  GetModel() const;
+
   /** The model's calibrated threshold; NaN without a model or calibration. */
   double
   ModelThreshold() const;
@@ -73,6 +87,7 @@ private:
   std::string                       m_ModelPath;
   std::string                       m_Residual;
   unsigned int                      m_Stride;
+  unsigned int                      m_WindowSize;
   Model *                           m_Model{ nullptr };
   std::vector<FloatImage2::Pointer> m_Cache;
 };

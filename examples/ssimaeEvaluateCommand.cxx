@@ -32,6 +32,7 @@
 #include <cmath>
 #include <dirent.h>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -118,24 +119,6 @@ CsvField(const std::string & value)
   return quoted + "\"";
 }
 
-void
-WriteTextAtomically(const std::string & path, const std::string & text)
-{
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream file(partial);
-    file << text;
-    if (!file)
-    {
-      throw CommandError("cannot write '" + path + "'");
-    }
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
-  {
-    throw CommandError("cannot move '" + partial + "' into place");
-  }
-}
-
 MaskImage::Pointer
 ReadMask(const std::string & path, double maskThreshold)
 {
@@ -154,6 +137,26 @@ ReadMask(const std::string & path, double maskThreshold)
 }
 
 } // namespace
+
+// "blur" (sigmas 1, 2, 4, 8) or "blur:S".
+std::vector<double>
+ParseReference(const std::string & text)
+{
+  if (text == "blur")
+  {
+    return { 1.0, 2.0, 4.0, 8.0 };
+  }
+  if (text.rfind("blur:", 0) == 0)
+  {
+    char *       end = nullptr;
+    const double sigma = std::strtod(text.c_str() + 5, &end);
+    if (end != text.c_str() + 5 && *end == '\0' && sigma > 0.0 && std::isfinite(sigma))
+    {
+      return { sigma };
+    }
+  }
+  throw UsageError("--reference must be 'blur' or 'blur:SIGMA' with SIGMA > 0, got '" + text + "'");
+}
 
 std::vector<TestCase>
 ReadMVTecLayout(const std::string & root)
@@ -266,6 +269,12 @@ RunEvaluate(int argc, char * argv[])
   arguments.AddOption("mask-threshold", "V", "mask pixels > V are defect", "0");
   arguments.AddOption("pro-limit", "F", "false-positive-rate limit of AUPRO", "0.3");
   arguments.AddOption("worst", "N", "overlays written for the N worst false positives and false negatives", "3");
+  arguments.AddOption("reference", "blur|blur:S",
+                      "also score Gaussian-blur 'reconstructions' (sigma 1, 2, 4 and 8 px of the model's grid, or S)\n"
+                      "with the same residual and metrics; a model beats its reference when it beats the best sigma");
+  arguments.AddOption("image-score-sigma", "S",
+                      "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)", "4");
+  arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -286,9 +295,26 @@ RunEvaluate(int argc, char * argv[])
 
   ResidualSource residuals(arguments.Has("model") ? arguments.GetString("model") : "",
                            arguments.GetString("residual"),
-                           static_cast<unsigned int>(arguments.GetPositiveInteger("stride")));
-  auto evaluation = itk::SegmentationEvaluation::New();
-  evaluation->SetPROLimit(arguments.GetDouble("pro-limit"));
+                           static_cast<unsigned int>(arguments.GetPositiveInteger("stride")),
+                           static_cast<unsigned int>(arguments.GetPositiveInteger("window-size")));
+  const double imageScoreSigma = arguments.GetDouble("image-score-sigma");
+  if (!(imageScoreSigma >= 0.0))
+  {
+    throw UsageError("--image-score-sigma must be >= 0");
+  }
+  const auto newEvaluation = [&]() {
+    auto created = itk::SegmentationEvaluation::New();
+    created->SetPROLimit(arguments.GetDouble("pro-limit"));
+    created->SetImageScoreSigma(imageScoreSigma);
+    return created;
+  };
+  auto evaluation = newEvaluation();
+  std::vector<double> referenceSigmas;
+  if (arguments.Has("reference"))
+  {
+    referenceSigmas = ParseReference(arguments.GetString("reference"));
+  }
+  std::vector<std::vector<FloatImage2::Pointer>> referenceMaps(referenceSigmas.size());
   std::vector<FloatImage2::Pointer> images;
   std::vector<MaskImage::Pointer>   masks;
   ProgressBar                       progress("evaluate");
@@ -328,6 +354,10 @@ RunEvaluate(int argc, char * argv[])
     catch (const itk::ExceptionObject & error)
     {
       throw CommandError(error.GetDescription());
+    }
+    for (std::size_t r = 0; r < referenceSigmas.size(); ++r)
+    {
+      referenceMaps[r].push_back(residuals.Reference(image, referenceSigmas[r]));
     }
     images.push_back(image);
     masks.push_back(mask);
@@ -376,42 +406,122 @@ RunEvaluate(int argc, char * argv[])
       categories.push_back(testCase.Category);
     }
   }
-  std::ostringstream perCategory;
-  if (categories.size() > 1)
+  // Areas of a set of residual maps: overall (already computed in `overall`) and per defect category against the
+  // good images, with the mean over the categories.
+  struct Areas
   {
+    std::string Json;
+    double      CategoryMeanPixelAUROC{ std::numeric_limits<double>::quiet_NaN() };
+  };
+  const auto categoryAreas = [&](const std::function<FloatImage2::Pointer(std::size_t)> & residualOf,
+                                 bool                                                   withThreshold) {
+    Areas              areas;
+    std::ostringstream perCategory;
+    double             sum = 0.0;
     for (std::size_t c = 0; c < categories.size(); ++c)
     {
-      auto subset = itk::SegmentationEvaluation::New();
-      subset->SetPROLimit(evaluation->GetPROLimit());
+      auto subset = newEvaluation();
       for (std::size_t i = 0; i < cases.size(); ++i)
       {
         if (cases[i].Category == categories[c] || cases[i].Category == "good")
         {
-          subset->AddImage(residuals.Cached(i), masks[i]);
+          subset->AddImage(residualOf(i), masks[i]);
         }
       }
       subset->Compute();
+      sum += subset->GetPixelAUROC();
       perCategory << (c ? ",\n" : "") << "    " << JsonString(categories[c])
                   << ": {\"pixel_auroc\": " << JsonNumber(subset->GetPixelAUROC())
                   << ", \"aupro_0.3\": " << JsonNumber(subset->GetAUPRO())
                   << ", \"image_auroc\": " << JsonNumber(subset->GetImageAUROC());
-      if (haveThreshold)
+      if (withThreshold)
       {
         perCategory << ", \"at_threshold\": " << thresholdJson(subset->EvaluateThreshold(threshold, minimumArea));
       }
       perCategory << "}";
     }
+    areas.Json = perCategory.str();
+    areas.CategoryMeanPixelAUROC = sum / static_cast<double>(categories.size());
+    return areas;
+  };
+  Areas modelAreas;
+  if (categories.size() > 1)
+  {
+    modelAreas = categoryAreas([&](std::size_t i) { return residuals.Cached(i); }, haveThreshold);
   }
 
+  // The blur reference: the same images, masks, residual and metrics for each sigma.
+  std::ostringstream referenceJson;
+  std::ostringstream referenceTable;
+  double             bestReference = std::numeric_limits<double>::quiet_NaN();
+  double             bestSigma = 0.0;
+  double             bestReferenceCategoryMean = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t r = 0; r < referenceSigmas.size(); ++r)
+  {
+    auto reference = newEvaluation();
+    for (std::size_t i = 0; i < cases.size(); ++i)
+    {
+      reference->AddImage(referenceMaps[r][i], masks[i]);
+    }
+    reference->Compute();
+    Areas referenceAreas;
+    if (categories.size() > 1)
+    {
+      referenceAreas = categoryAreas([&](std::size_t i) { return referenceMaps[r][i]; }, false);
+      if (!(referenceAreas.CategoryMeanPixelAUROC <= bestReferenceCategoryMean))
+      {
+        bestReferenceCategoryMean = referenceAreas.CategoryMeanPixelAUROC;
+      }
+    }
+    if (!(reference->GetPixelAUROC() <= bestReference))
+    {
+      bestReference = reference->GetPixelAUROC();
+      bestSigma = referenceSigmas[r];
+    }
+    referenceJson << (r ? ",\n" : "") << "      " << JsonString(JsonNumber(referenceSigmas[r]))
+                  << ": {\"pixel_auroc\": " << JsonNumber(reference->GetPixelAUROC())
+                  << ", \"aupro_0.3\": " << JsonNumber(reference->GetAUPRO())
+                  << ", \"image_auroc\": " << JsonNumber(reference->GetImageAUROC());
+    if (categories.size() > 1)
+    {
+      referenceJson << ", \"category_mean_pixel_auroc\": " << JsonNumber(referenceAreas.CategoryMeanPixelAUROC)
+                    << ", \"categories\": {\n" << referenceAreas.Json << "\n      }";
+    }
+    referenceJson << "}";
+    referenceTable << std::left << std::setw(18) << ("blur sigma " + JsonNumber(referenceSigmas[r])) << std::right
+                   << std::fixed << std::setprecision(4) << std::setw(12) << reference->GetPixelAUROC()
+                   << std::setw(12) << reference->GetAUPRO() << std::setw(12) << reference->GetImageAUROC();
+    if (categories.size() > 1)
+    {
+      referenceTable << std::setw(14) << referenceAreas.CategoryMeanPixelAUROC;
+    }
+    referenceTable << "\n";
+  }
 
   std::ostringstream json;
   json << "{\n  \"pixel_auroc\": " << JsonNumber(evaluation->GetPixelAUROC())
        << ",\n  \"aupro_0.3\": " << JsonNumber(evaluation->GetAUPRO())
        << ",\n  \"pro_limit\": " << JsonNumber(evaluation->GetPROLimit())
        << ",\n  \"image_auroc\": " << JsonNumber(evaluation->GetImageAUROC()) << ",\n  \"images\": " << cases.size();
+  json << ",\n  \"image_score\": " << JsonString(imageScoreSigma > 0.0 ? "maximum of the residual smoothed with a Gaussian of sigma " + JsonNumber(imageScoreSigma) + " px" : "maximum of the residual");
+  json << ",\n  \"residual\": " << JsonString(arguments.GetString("residual"))
+       << ",\n  \"window_size\": " << arguments.GetString("window-size");
   if (categories.size() > 1)
   {
-    json << ",\n  \"categories\": {\n" << perCategory.str() << "\n  }";
+    json << ",\n  \"category_mean_pixel_auroc\": " << JsonNumber(modelAreas.CategoryMeanPixelAUROC);
+    json << ",\n  \"categories\": {\n" << modelAreas.Json << "\n  }";
+  }
+  const bool haveModel = residuals.GetModel() != nullptr;
+  if (!referenceSigmas.empty())
+  {
+    json << ",\n  \"reference\": {\n    \"kind\": \"gaussian blur as reconstruction\",\n    \"pixel_auroc\": "
+         << JsonNumber(bestReference) << ",\n    \"best_sigma\": " << JsonNumber(bestSigma);
+    if (categories.size() > 1)
+    {
+      json << ",\n    \"category_mean_pixel_auroc\": " << JsonNumber(bestReferenceCategoryMean);
+    }
+    json << ",\n    \"sigmas\": {\n" << referenceJson.str() << "\n    }\n  }";
+    json << ",\n  \"beats_reference\": " << (evaluation->GetPixelAUROC() > bestReference ? "true" : "false");
   }
   itk::SegmentationEvaluation::ThresholdMetrics metrics;
   if (haveThreshold)
@@ -431,7 +541,7 @@ RunEvaluate(int argc, char * argv[])
   };
   std::vector<Outcome> outcomes;
   std::ostringstream   perImage;
-  perImage << "image,category,defective,max_residual,defect_pixels,regions";
+  perImage << "image,category,defective,max_residual,image_score,defect_pixels,regions";
   if (haveThreshold)
   {
     perImage << ",predicted_pixels,false_positive_pixels,recall";
@@ -441,7 +551,8 @@ RunEvaluate(int argc, char * argv[])
   for (std::size_t i = 0; i < cases.size(); ++i)
   {
     perImage << CsvField(cases[i].Image) << "," << cases[i].Category << "," << (records[i].Defective ? 1 : 0) << ","
-             << JsonNumber(records[i].MaximumScore) << "," << records[i].DefectPixels << "," << records[i].Regions;
+             << JsonNumber(records[i].MaximumScore) << "," << JsonNumber(records[i].ImageScore) << ","
+             << records[i].DefectPixels << "," << records[i].Regions;
     if (haveThreshold)
     {
       const auto   predicted = evaluation->PredictedMask(i, threshold, minimumArea);
@@ -531,10 +642,28 @@ RunEvaluate(int argc, char * argv[])
     }
   }
 
-  std::cout << std::fixed << std::setprecision(4) << "pixel ROC AUC  " << evaluation->GetPixelAUROC() << "\n"
-            << "AUPRO@" << std::setprecision(2) << evaluation->GetPROLimit() << "     " << std::setprecision(4)
-            << evaluation->GetAUPRO() << "\n"
-            << "image ROC AUC  " << evaluation->GetImageAUROC() << "\n";
+  std::cout << std::left << std::setw(18) << "" << std::right << std::setw(12) << "pixel AUROC" << std::setw(12)
+            << "AUPRO@" + JsonNumber(evaluation->GetPROLimit()) << std::setw(12) << "image AUROC";
+  if (categories.size() > 1)
+  {
+    std::cout << std::setw(14) << "class mean px";
+  }
+  std::cout << "\n"
+            << std::left << std::setw(18) << (haveModel ? "model" : "residual maps") << std::right << std::fixed
+            << std::setprecision(4) << std::setw(12) << evaluation->GetPixelAUROC() << std::setw(12)
+            << evaluation->GetAUPRO() << std::setw(12) << evaluation->GetImageAUROC();
+  if (categories.size() > 1)
+  {
+    std::cout << std::setw(14) << modelAreas.CategoryMeanPixelAUROC;
+  }
+  std::cout << "\n" << referenceTable.str();
+  if (!referenceSigmas.empty())
+  {
+    const double margin = evaluation->GetPixelAUROC() - bestReference;
+    std::cout << (margin > 0.0 ? "beats its blur reference" : "does NOT beat its blur reference") << " (best sigma "
+              << JsonNumber(bestSigma) << "): pixel AUROC " << std::showpos << std::setprecision(4) << margin
+              << std::noshowpos << "\n";
+  }
   if (haveThreshold)
   {
     std::cout << "at threshold " << threshold << ": PRO " << metrics.PerRegionOverlap << ", precision "

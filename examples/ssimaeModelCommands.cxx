@@ -19,6 +19,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeImageIO.h"
 #include "ssimaePipeline.h"
+#include "ssimaePlot.h"
 
 #include "itkAutoencoderReconstructionFilter.h"
 #include "itkAutoencoderTrainer.h"
@@ -28,6 +29,8 @@
 #include "itkResidualThresholdCalibrator.h"
 
 #include <algorithm>
+#include <csignal>
+#include <fstream>
 #include <dirent.h>
 #include <glob.h>
 #include <iomanip>
@@ -123,6 +126,87 @@ BaseName(const std::string & path)
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
+// Draws the training log's loss curves (epoch against training and validation loss) into a PNG, with the points
+// beside it as CSV. Returns whether the PNG was drawn; says why not otherwise.
+bool
+PlotTrainingLog(const std::string & logFile, const std::string & png)
+{
+  std::ifstream      in(logFile);
+  std::string        line;
+  std::ostringstream curves;
+  unsigned long      epochs = 0;
+  std::getline(in, line); // header
+  while (std::getline(in, line))
+  {
+    std::istringstream fields(line);
+    std::string        epoch, seen, training, validation;
+    if (std::getline(fields, epoch, ',') && std::getline(fields, seen, ',') && std::getline(fields, training, ',') &&
+        std::getline(fields, validation, ','))
+    {
+      curves << "training loss," << epoch << ',' << training << '\n';
+      curves << "validation loss," << epoch << ',' << validation << '\n';
+      epochs = std::max(epochs, std::stoul(epoch));
+    }
+  }
+  if (epochs == 0)
+  {
+    return false;
+  }
+  const std::string points = png.substr(0, png.size() - 4) + ".csv";
+  WriteTextAtomically(points, curves.str());
+  const auto problem = RunPlotSubprocess({ points, "--output", png, "--title", "Training", "--xlabel", "epoch",
+                                           "--ylabel", "loss", "--xmax", std::to_string(epochs) });
+  if (!problem.empty())
+  {
+    std::cout << "loss curve not drawn: " << problem << std::endl;
+    return false;
+  }
+  return true;
+}
+
+volatile std::sig_atomic_t g_StopRequested = 0;
+
+extern "C" void
+RequestStop(int)
+{
+  g_StopRequested = 1;
+}
+
+void
+SetAugmentation(itk::AutoencoderTrainer & trainer, const std::string & text)
+{
+  using Augmentation = itk::AutoencoderTrainerEnums::Augmentation;
+  if (text == "none")
+  {
+    trainer.SetAugmentation(Augmentation::None);
+  }
+  else if (text == "flip")
+  {
+    trainer.SetAugmentation(Augmentation::Flip);
+  }
+  else if (text == "flip+rot90")
+  {
+    trainer.SetAugmentation(Augmentation::FlipRotate90);
+  }
+  else if (text == "rotate" || text.rfind("rotate:", 0) == 0)
+  {
+    trainer.SetAugmentation(Augmentation::SmallRotation);
+    if (text.size() > 7)
+    {
+      char *       end = nullptr;
+      const double angle = std::strtod(text.c_str() + 7, &end);
+      if (end == text.c_str() + 7 || *end != '\0' || !(angle > 0.0 && angle <= 180.0))
+      {
+        throw UsageError("--augment rotate:DEG needs an angle in (0, 180] degrees, got '" + text + "'");
+      }
+      trainer.SetMaximumRotationAngle(angle);
+    }
+  }
+  else
+  {
+    throw UsageError("--augment must be none, flip, flip+rot90 or rotate[:DEG], got '" + text + "'");
+  }
+}
 } // namespace
 
 int
@@ -134,8 +218,10 @@ RunTrain(int argc, char * argv[])
     "Trains the paper's autoencoder on defect-free images (directories expand to their image files; quote glob\n"
     "patterns). Defaults follow Bergmann et al.: 10,000 random 128 x 128 patches per epoch with random 90-degree\n"
     "rotations and flips, Adam (lr 2e-4, weight decay 1e-5), batch 128, up to 200 epochs, early stopping after\n"
-    "20 epochs without improvement of the loss on 20 % held-out patches. With --checkpoint the state is saved\n"
-    "after every epoch, and --resume continues an interrupted run where it stopped.");
+    "20 epochs without improvement of the loss on 20 % held-out patches (from --validation-images when given).\n"
+    "--scale, --normalize and the intensity range are stored in the model, so calibrate, segment, evaluate and the\n"
+    "filters apply them. The state is saved to a checkpoint after every epoch, and --resume continues an\n"
+    "interrupted run where it stopped; the training log (CSV) is rewritten after every epoch.");
   arguments.AddListOption("images", "DIR_OR_GLOB", "defect-free training images");
   arguments.AddOption("output", "model.pt", "model file to write (also -o)");
   arguments.AddOption("loss", "ssim|l2|l1|ssim+l1", "training loss", "ssim");
@@ -146,7 +232,16 @@ RunTrain(int argc, char * argv[])
   arguments.AddOption("batch", "N", "batch size", "128");
   arguments.AddOption("lr", "RATE", "Adam learning rate", "0.0002");
   arguments.AddOption("patience", "N", "early-stopping patience in epochs (0: off)", "20");
-  arguments.AddFlag("no-augment", "no random rotations and flips");
+  arguments.AddListOption("validation-images", "DIR_OR_GLOB",
+                          "defect-free images held out for the validation loss (default: patches of the training images)");
+  arguments.AddOption("scale", "S", "image scale the network works at (0.5: half size)", "1");
+  arguments.AddOption("normalize", "global|per-image", "intensity normalisation", "global");
+  arguments.AddOption("augment", "none|flip|flip+rot90|rotate[:DEG]",
+                      "patch augmentation (rotate: mirroring and small rotations up to DEG degrees, default 10)",
+                      "flip+rot90");
+  arguments.AddFlag("no-augment", "same as --augment none");
+  arguments.AddFlag("bf16", "mixed precision: forward and backward passes in bfloat16 (CPU autocast)");
+  arguments.AddOption("log", "FILE", "training log, CSV (default: OUTPUT.log.csv)");
   arguments.AddOption("seed", "S", "seed of initial weights and patch sampling", "0");
   arguments.AddOption("threads", "N", "LibTorch threads (default: all cores)");
   arguments.AddOption("checkpoint", "FILE", "checkpoint written after every epoch (default: OUTPUT.checkpoint)");
@@ -169,6 +264,22 @@ RunTrain(int argc, char * argv[])
   auto              model = itk::AutoencoderModel::New();
   model->SetPatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("patch")));
   model->SetLatentSize(static_cast<unsigned int>(arguments.GetPositiveInteger("latent")));
+  const double scale = arguments.GetDouble("scale");
+  if (!(scale > 0.0 && scale <= 4.0))
+  {
+    throw UsageError("--scale must be in (0, 4], got " + arguments.GetString("scale"));
+  }
+  model->SetImageScale(scale);
+  const std::string normalize = arguments.GetString("normalize");
+  if (normalize == "global" || normalize == "per-image")
+  {
+    model->SetIntensityNormalization(normalize == "global" ? itk::AutoencoderModelEnums::Normalization::Global
+                                                           : itk::AutoencoderModelEnums::Normalization::PerImage);
+  }
+  else
+  {
+    throw UsageError("--normalize must be global or per-image, got '" + normalize + "'");
+  }
   const std::string loss = arguments.GetString("loss");
   if (loss == "ssim")
   {
@@ -209,15 +320,41 @@ RunTrain(int argc, char * argv[])
   trainer->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
   trainer->SetLearningRate(arguments.GetDouble("lr"));
   trainer->SetPatience(static_cast<unsigned int>(std::max(0L, arguments.GetInteger("patience"))));
-  trainer->SetAugment(!arguments.GetFlag("no-augment"));
+  SetAugmentation(*trainer, arguments.GetFlag("no-augment") ? "none" : arguments.GetString("augment"));
+  trainer->SetMixedPrecision(arguments.GetFlag("bf16"));
+  if (arguments.Has("validation-images"))
+  {
+    for (const auto & file : ExpandImages(arguments.GetList("validation-images")))
+    {
+      try
+      {
+        trainer->AddValidationImageFile(file);
+      }
+      catch (const itk::ExceptionObject & error)
+      {
+        throw CommandError(error.GetDescription());
+      }
+    }
+  }
+  const std::string logFile = arguments.Has("log") ? arguments.GetString("log") : output + ".log.csv";
+  trainer->SetLogFile(logFile);
   trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
   if (arguments.Has("threads"))
   {
     trainer->SetNumberOfThreads(static_cast<unsigned int>(arguments.GetPositiveInteger("threads")));
   }
   trainer->SetCheckpointFile(arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint");
+  // SIGINT / SIGTERM: stop after the current batch and write the model with the best completed epoch; the
+  // checkpoint keeps the last completed epoch for --resume.
+  g_StopRequested = 0;
+  std::signal(SIGINT, RequestStop);
+  std::signal(SIGTERM, RequestStop);
   ProgressBar bar("train");
   trainer->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
+    if (g_StopRequested)
+    {
+      trainer->AbortTrainingOn();
+    }
     std::ostringstream message;
     message << "epoch " << trainer->GetEpoch() + 1 << "/" << epochs;
     if (trainer->GetEpoch() > 0)
@@ -227,7 +364,12 @@ RunTrain(int argc, char * argv[])
     }
     bar.Update(trainer->GetProgress(), message.str());
   });
-  std::cout << "training on " << files.size() << " images" << std::endl;
+  std::cout << "training on " << files.size() << " images";
+  if (trainer->GetNumberOfValidationImages() > 0)
+  {
+    std::cout << ", validating on " << trainer->GetNumberOfValidationImages();
+  }
+  std::cout << std::endl;
   try
   {
     if (arguments.GetFlag("resume"))
@@ -238,18 +380,29 @@ RunTrain(int argc, char * argv[])
     {
       trainer->Train();
     }
+    if (trainer->GetEpoch() == 0)
+    {
+      throw CommandError("training stopped before its first epoch ended: no model written");
+    }
     model->Save(output);
   }
   catch (const itk::ExceptionObject & error)
   {
     throw CommandError(error.GetDescription());
   }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   std::ostringstream summary;
-  summary << "epochs " << trainer->GetEpoch() << ", best validation loss " << std::setprecision(4)
+  summary << (trainer->GetAbortTraining() ? "stopped on request after epoch " : "epochs ") << trainer->GetEpoch() << ", best validation loss " << std::setprecision(4)
           << trainer->GetBestValidationLoss() << " (epoch " << trainer->GetBestEpoch() << ")"
           << (trainer->GetStoppedEarly() ? ", stopped early" : "");
   bar.Finish(summary.str());
-  std::cout << "model written to " << output << std::endl;
+  std::cout << "model written to " << output << "; training log " << logFile << std::endl;
+  const std::string curve = output + ".loss.png";
+  if (PlotTrainingLog(logFile, curve))
+  {
+    std::cout << "loss curve " << curve << std::endl;
+  }
   return 0;
 }
 
@@ -447,7 +600,7 @@ RunSegment(int argc, char * argv[])
     auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
     segmentation->SetInput1(image);
     segmentation->SetInput2(reconstruction);
-    segmentation->SetDynamicRange(model->GetIntensityMaximum() - model->GetIntensityMinimum());
+    segmentation->SetDynamicRange(DynamicRange(image, model));
     segmentation->SetResidual(residualKind == "l2" ? itk::ResidualSegmentationFilterEnums::Residual::L2
                                                    : itk::ResidualSegmentationFilterEnums::Residual::SSIM);
     segmentation->SetThreshold(threshold);

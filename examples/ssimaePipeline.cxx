@@ -19,7 +19,10 @@
 #include "ssimaeCommandLine.h"
 
 #include "itkAutoencoderReconstructionFilter.h"
+#include "itkImageGrid.h"
 #include "itkResidualSegmentationFilter.h"
+
+#include <algorithm>
 
 namespace ssimae {
 
@@ -44,16 +47,33 @@ ReconstructImage(const FloatImage2 * image, itk::AutoencoderModel * model, unsig
   return output;
 }
 
+double
+DynamicRange(const FloatImage2 * image, const itk::AutoencoderModel * model)
+{
+  const float * values = image->GetBufferPointer();
+  const auto    count = image->GetBufferedRegion().GetNumberOfPixels();
+  const auto    extremes = std::minmax_element(values, values + count);
+  double        low = *extremes.first;
+  double        high = *extremes.second;
+  if (model)
+  {
+    model->NormalizationRange(low, high, low, high);
+  }
+  return high > low ? high - low : 1.0;
+}
+
 FloatImage2::Pointer
 ResidualMap(const FloatImage2 *           image,
             const FloatImage2 *           reconstruction,
             const itk::AutoencoderModel * model,
-            const std::string &           residual)
+            const std::string &           residual,
+            unsigned int                  windowSize)
 {
   auto filter = itk::ResidualSegmentationFilter<FloatImage2>::New();
   filter->SetInput1(image);
   filter->SetInput2(reconstruction);
-  filter->SetDynamicRange(model->GetIntensityMaximum() - model->GetIntensityMinimum());
+  filter->SetDynamicRange(DynamicRange(image, model));
+  filter->SetWindowSize(windowSize);
   if (residual == "ssim")
   {
     filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::SSIM);
@@ -76,6 +96,28 @@ ResidualMap(const FloatImage2 *           image,
   }
   FloatImage2::Pointer output = filter->GetResidualOutput();
   output->DisconnectPipeline();
+  return output;
+}
+
+FloatImage2::Pointer
+BlurReconstruction(const FloatImage2 * image, const itk::AutoencoderModel * model, double sigma)
+{
+  const double scale = model ? model->GetImageScale() : 1.0;
+  const auto   size = image->GetLargestPossibleRegion().GetSize();
+  FloatImage2::SizeType scaledSize;
+  for (unsigned int d = 0; d < 2; ++d)
+  {
+    scaledSize[d] = itk::ImageGrid::ScaledSize(size[d], scale);
+  }
+  auto scaled = scale == 1.0 ? FloatImage2::Pointer(const_cast<FloatImage2 *>(image))
+                             : itk::ImageGrid::ResampleImage<2>(image, scaledSize);
+  const auto blurred = itk::ImageGrid::GaussianBlur(
+    scaled->GetBufferPointer(), { scaledSize[0], scaledSize[1] }, { sigma, sigma });
+  auto output = FloatImage2::New();
+  output->CopyInformation(scaled);
+  output->SetRegions(scaled->GetLargestPossibleRegion());
+  output->Allocate();
+  std::copy(blurred.begin(), blurred.end(), output->GetBufferPointer());
   return output;
 }
 

@@ -32,11 +32,24 @@ ReconstructImage(const FloatImage2 * image, itk::AutoencoderModel * model, unsig
 
 /** Residual map of an image and its reconstruction: "ssim" (1 - SSIM) or "l2", with the model's intensity range as
  * the dynamic range (ResidualSegmentationFilter). */
+/** L of the residual for `image`: the width of the intensity range the model maps to [0, 1] (its own range, or
+ * the image's for per-image normalisation). Without a model: the image's own range. */
+double
+DynamicRange(const FloatImage2 * image, const itk::AutoencoderModel * model);
+
+/** Residual map on the image's grid of an image and its reconstruction (which may lie on the scaled grid of the
+ * model). */
 FloatImage2::Pointer
 ResidualMap(const FloatImage2 *           image,
             const FloatImage2 *           reconstruction,
             const itk::AutoencoderModel * model,
-            const std::string &           residual);
+            const std::string &           residual,
+            unsigned int                  windowSize = 11);
+
+/** The blur reference: the image resampled onto the model's grid (scale 1 without a model) and blurred with a
+ * Gaussian of `sigma` pixels of that grid, used in place of a reconstruction. */
+FloatImage2::Pointer
+BlurReconstruction(const FloatImage2 * image, const itk::AutoencoderModel * model, double sigma);
 
 /** Loads a model file; CommandError naming the file on failure. */
 itk::AutoencoderModel::Pointer

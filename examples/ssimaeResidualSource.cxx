@@ -28,8 +28,11 @@ struct ResidualSource::Model
   itk::AutoencoderModel::Pointer Network;
 };
 
-ResidualSource::ResidualSource(const std::string & modelPath, const std::string & residual, unsigned int stride)
-    : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride)
+ResidualSource::ResidualSource(const std::string & modelPath,
+                               const std::string & residual,
+                               unsigned int        stride,
+                               unsigned int        windowSize)
+    : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride), m_WindowSize(windowSize)
 {
   if (residual != "ssim" && residual != "l2")
   {
@@ -54,7 +57,7 @@ ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
   else if (m_Model)
   {
     const auto reconstruction = ReconstructImage(image, m_Model->Network, m_Stride, 64);
-    residual = ResidualMap(image, reconstruction, m_Model->Network, m_Residual);
+    residual = ResidualMap(image, reconstruction, m_Model->Network, m_Residual, m_WindowSize);
   }
   else
   {
@@ -62,6 +65,19 @@ ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
   }
   m_Cache.push_back(residual);
   return residual;
+}
+
+FloatImage2::Pointer
+ResidualSource::Reference(const FloatImage2 * image, double sigma) const
+{
+  const itk::AutoencoderModel * model = this->GetModel();
+  return ResidualMap(image, BlurReconstruction(image, model, sigma), model, m_Residual, m_WindowSize);
+}
+
+const itk::AutoencoderModel *
+ResidualSource::GetModel() const
+{
+  return m_Model ? m_Model->Network.GetPointer() : nullptr;
 }
 
 double

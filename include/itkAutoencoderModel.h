@@ -52,12 +52,23 @@ public:
     L1 = 2,
     SSIMPlusL1 = 3
   };
+
+  /** How intensities are mapped to the network's [0, 1]: Global maps the model's IntensityMinimum/IntensityMaximum
+   * (the training images' range), PerImage maps each image's own minimum and maximum (for surfaces whose
+   * brightness varies from image to image). */
+  enum class Normalization : uint8_t
+  {
+    Global = 0,
+    PerImage = 1
+  };
 };
 
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value);
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value);
+extern SSIMAutoencoder_EXPORT std::ostream &
+                              operator<<(std::ostream & out, const AutoencoderModelEnums::Normalization value);
 
 /** \class AutoencoderModel
  * \brief A convolutional autoencoder and everything needed to apply it: architecture, patch size, channels,
@@ -92,10 +103,11 @@ public:
 
   using ArchitectureEnum = AutoencoderModelEnums::Architecture;
   using LossEnum = AutoencoderModelEnums::Loss;
+  using NormalizationEnum = AutoencoderModelEnums::Normalization;
   using MetadataType = std::map<std::string, std::string>;
 
   /** Version of the file format written by Save(). */
-  static constexpr unsigned int FormatVersion = 1;
+  static constexpr unsigned int FormatVersion = 2;
 
   /** Architecture. Default: Paper. Takes effect at Initialize(). */
   itkSetEnumMacro(Architecture, ArchitectureEnum);
@@ -123,6 +135,22 @@ public:
   itkGetConstMacro(IntensityMinimum, double);
   itkSetMacro(IntensityMaximum, double);
   itkGetConstMacro(IntensityMaximum, double);
+
+  /** Intensity normalisation. Default: Global. */
+  itkSetEnumMacro(IntensityNormalization, NormalizationEnum);
+  itkGetConstMacro(IntensityNormalization, NormalizationEnum);
+
+  /** Scale at which the network sees images: 0.5 halves each in-plane axis before patching (anti-aliased, see
+   * ImageGrid::Resample), so a P x P patch covers 2P x 2P pixels of the image. Reconstructions live on that
+   * coarser grid; ResidualSegmentationFilter brings residuals and labels back to the image's own grid.
+   * Default: 1. */
+  itkSetMacro(ImageScale, double);
+  itkGetConstMacro(ImageScale, double);
+
+  /** The intensity range mapped to [0, 1] for an image with the given minimum and maximum: the model's range for
+   * Global normalisation, the image's own (widened to 1 when empty) for PerImage. */
+  void
+  NormalizationRange(double imageMinimum, double imageMaximum, double & low, double & high) const;
 
   /** Defect threshold on the residual map, calibrated on defect-free images; NaN when not calibrated. */
   itkSetMacro(Threshold, double);
@@ -197,6 +225,8 @@ private:
   unsigned int     m_NumberOfChannels{ 1 };
   unsigned int     m_LatentSize{ 100 };
   LossEnum         m_Loss{ LossEnum::SSIM };
+  NormalizationEnum m_IntensityNormalization{ NormalizationEnum::Global };
+  double           m_ImageScale{ 1.0 };
   double           m_IntensityMinimum{ 0.0 };
   double           m_IntensityMaximum{ 255.0 };
   double           m_Threshold;

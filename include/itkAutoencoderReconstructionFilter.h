@@ -34,12 +34,20 @@ namespace itk {
  * cropped back. Patches are reconstructed in batches (default 64) by AutoencoderModel::Reconstruct, which uses all
  * cores.
  *
- * Intensities are mapped to [0, 1] with the model's IntensityMinimum/IntensityMaximum before and mapped back
- * after, so the output has the input's units. Input pixels: unsigned char, unsigned short, float; output float.
+ * Intensities are mapped to [0, 1] with the model's normalisation (AutoencoderModel::NormalizationRange: the
+ * model's range, or the image's own minimum and maximum) before and mapped back after, so the output has the
+ * input's units; GetIntensityMinimum()/GetIntensityMaximum() report the range used by the last update (the
+ * dynamic range for the residual). Input pixels: unsigned char, unsigned short, float; output float.
+ *
+ * A model with an ImageScale other than 1 sees the image resampled by that scale in-plane (ImageGrid::Resample):
+ * the output is then the reconstruction on that coarser (or finer) grid, covering the same physical extent with a
+ * correspondingly larger spacing. ResidualSegmentationFilter accepts it beside the original image and returns
+ * residuals and labels on the image's grid.
  *
  * Streaming: a requested output region needs only the patches that overlap it, and the input requested region is
  * their union; each output pixel averages exactly the patches of a whole-image run, so streamed and single-pass
- * results are equal, and memory stays proportional to the requested region.
+ * results are equal, and memory stays proportional to the requested region. Scaled models and per-image
+ * normalisation need the whole image and do not stream.
  *
  * 3D images are reconstructed slice by slice along SliceAxis (default 2). Progress is reported per batch, and
  * AbortGenerateData() is honoured between batches.
@@ -89,6 +97,10 @@ public:
   static std::vector<IndexValueType>
   PatchPositions(SizeValueType size, unsigned int patch, unsigned int stride);
 
+  /** Intensity range mapped to [0, 1] in the last update. */
+  itkGetConstMacro(IntensityMinimum, double);
+  itkGetConstMacro(IntensityMaximum, double);
+
 protected:
   AutoencoderReconstructionFilter();
   ~AutoencoderReconstructionFilter() override = default;
@@ -100,7 +112,13 @@ protected:
   VerifyPreconditions() ITKv5_CONST override;
 
   void
+  GenerateOutputInformation() override;
+
+  void
   GenerateInputRequestedRegion() override;
+
+  void
+  EnlargeOutputRequestedRegion(DataObject * output) override;
 
   void
   GenerateData() override;
@@ -110,10 +128,21 @@ private:
   void
   PlaneAxes(unsigned int & first, unsigned int & second) const;
 
+  /** Whether the filter needs the whole input: a scaled model or per-image normalisation. */
+  bool
+  NeedsWholeImage() const;
+
+  /** Reconstructs the requested output region from `input`, whose index space is the output's. */
+  template<typename TImage>
+  void
+  ReconstructRegion(const TImage * input, const OutputImageRegionType & requested, double minimum, double range);
+
   AutoencoderModel::Pointer m_Model;
   unsigned int              m_Stride{ 30 };
   unsigned int              m_BatchSize{ 64 };
   unsigned int              m_SliceAxis{ 2 };
+  double                    m_IntensityMinimum{ 0.0 };
+  double                    m_IntensityMaximum{ 1.0 };
 };
 
 } // namespace itk

@@ -19,6 +19,8 @@
 #define itkAutoencoderReconstructionFilter_hxx
 
 #include "itkAutoencoderReconstructionFilter.h"
+#include "itkImageGrid.h"
+#include "itkImageRegionConstIterator.h"
 #include "itkProcessObject.h"
 #include "itkSSIMKernel.h"
 
@@ -108,6 +110,63 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::VerifyPreconditions(
 }
 
 template<typename TInputImage, typename TOutputImage>
+bool
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::NeedsWholeImage() const
+{
+  return m_Model && (m_Model->GetImageScale() != 1.0 ||
+                     m_Model->GetIntensityNormalization() == AutoencoderModel::NormalizationEnum::PerImage);
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  Superclass::GenerateOutputInformation();
+  const TInputImage * input = this->GetInput();
+  if (!input || !m_Model || m_Model->GetImageScale() == 1.0)
+  {
+    return;
+  }
+  const double scale = m_Model->GetImageScale();
+  if (!(scale > 0.0) || !std::isfinite(scale))
+  {
+    itkExceptionMacro("the model's image scale must be positive, got " << scale);
+  }
+  // The scaled grid covers the input's extent: spacing grows as the number of samples shrinks.
+  const auto   largest = input->GetLargestPossibleRegion();
+  unsigned int axes[2];
+  this->PlaneAxes(axes[0], axes[1]);
+  typename OutputImageType::SizeType    size = largest.GetSize();
+  typename OutputImageType::SpacingType spacing = input->GetSpacing();
+  Vector<double, ImageDimension>        shift;
+  shift.Fill(0.0);
+  for (const unsigned int d : axes)
+  {
+    size[d] = ImageGrid::ScaledSize(largest.GetSize(d), scale);
+    const double newSpacing = spacing[d] * static_cast<double>(largest.GetSize(d)) / static_cast<double>(size[d]);
+    shift[d] = 0.5 * (newSpacing - spacing[d]);
+    spacing[d] = newSpacing;
+  }
+  typename TInputImage::PointType origin;
+  input->TransformIndexToPhysicalPoint(largest.GetIndex(), origin);
+  OutputImageType * output = this->GetOutput();
+  output->SetLargestPossibleRegion(OutputImageRegionType(size));
+  output->SetSpacing(spacing);
+  output->SetOrigin(origin + input->GetDirection() * shift);
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * output)
+{
+  Superclass::EnlargeOutputRequestedRegion(output);
+  if (this->NeedsWholeImage())
+  {
+    output->SetRequestedRegionToLargestPossibleRegion();
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
 void
 AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegion()
 {
@@ -115,6 +174,11 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateInputRequest
   auto * input = const_cast<TInputImage *>(this->GetInput());
   if (!input || !m_Model)
   {
+    return;
+  }
+  if (this->NeedsWholeImage())
+  {
+    input->SetRequestedRegionToLargestPossibleRegion();
     return;
   }
   const auto   largest = input->GetLargestPossibleRegion();
@@ -160,13 +224,59 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
 {
   this->AllocateOutputs();
   const TInputImage * input = this->GetInput();
-  TOutputImage *      output = this->GetOutput();
-  const auto          largest = input->GetLargestPossibleRegion();
-  const auto          requested = output->GetRequestedRegion();
-  const auto          patch = static_cast<IndexValueType>(m_Model->GetPatchSize());
-  const double        minimum = m_Model->GetIntensityMinimum();
-  const double        scale = m_Model->GetIntensityMaximum() - minimum;
-  unsigned int        axes[2];
+  double              low = 0.0;
+  double              high = 0.0;
+  if (m_Model->GetIntensityNormalization() == AutoencoderModel::NormalizationEnum::PerImage)
+  {
+    low = NumericTraits<double>::max();
+    high = NumericTraits<double>::NonpositiveMin();
+    for (ImageRegionConstIterator<TInputImage> it(input, input->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+    {
+      const double value = static_cast<double>(it.Get());
+      low = std::min(low, value);
+      high = std::max(high, value);
+    }
+  }
+  m_Model->NormalizationRange(low, high, m_IntensityMinimum, m_IntensityMaximum);
+  const double range = m_IntensityMaximum - m_IntensityMinimum;
+  if (!(range > 0.0) || !std::isfinite(range))
+  {
+    itkExceptionMacro("the intensity range [" << m_IntensityMinimum << ", " << m_IntensityMaximum
+                                              << "] cannot be mapped to [0, 1]");
+  }
+  if (m_Model->GetImageScale() == 1.0)
+  {
+    this->ReconstructRegion(input, this->GetOutput()->GetRequestedRegion(), m_IntensityMinimum, range);
+    return;
+  }
+  // Scaled model: reconstruct the image resampled onto the output's grid.
+  using FloatImageType = Image<float, ImageDimension>;
+  auto copy = FloatImageType::New();
+  copy->CopyInformation(input);
+  copy->SetRegions(input->GetLargestPossibleRegion());
+  copy->Allocate();
+  ImageRegionConstIterator<TInputImage> in(input, input->GetLargestPossibleRegion());
+  for (float * out = copy->GetBufferPointer(); !in.IsAtEnd(); ++in, ++out)
+  {
+    *out = static_cast<float>(in.Get());
+  }
+  const auto scaled = ImageGrid::ResampleImage<ImageDimension>(copy, this->GetOutput()->GetLargestPossibleRegion().GetSize());
+  copy = nullptr;
+  this->ReconstructRegion(scaled.GetPointer(), this->GetOutput()->GetRequestedRegion(), m_IntensityMinimum, range);
+}
+
+template<typename TInputImage, typename TOutputImage>
+template<typename TImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructRegion(const TImage *                input,
+                                                                            const OutputImageRegionType & requested,
+                                                                            double                        minimum,
+                                                                            double                        scale)
+{
+  TOutputImage * output = this->GetOutput();
+  const auto     largest = input->GetLargestPossibleRegion();
+  const auto     patch = static_cast<IndexValueType>(m_Model->GetPatchSize());
+  unsigned int   axes[2];
   this->PlaneAxes(axes[0], axes[1]);
 
   // Patches overlapping the requested region, per in-plane axis (positions relative to the largest region).

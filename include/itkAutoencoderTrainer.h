@@ -27,20 +27,49 @@
 
 namespace itk {
 
+/** \class AutoencoderTrainerEnums
+ * \brief Augmentation modes of AutoencoderTrainer.
+ * \ingroup SSIMAutoencoder
+ */
+class AutoencoderTrainerEnums
+{
+public:
+  /** None: patches as cropped. Flip: random horizontal and vertical mirroring (keeps the orientation of
+   * axis-aligned structures, such as grinding marks). FlipRotate90: random mirroring and rotation by multiples of
+   * 90 degrees, the paper's default for textures. SmallRotation: mirroring as Flip plus a random rotation by an
+   * angle in [-MaximumRotationAngle, MaximumRotationAngle] (bilinear interpolation). */
+  enum class Augmentation : uint8_t
+  {
+    None = 0,
+    Flip = 1,
+    FlipRotate90 = 2,
+    SmallRotation = 3
+  };
+};
+
+extern SSIMAutoencoder_EXPORT std::ostream &
+                              operator<<(std::ostream & out, const AutoencoderTrainerEnums::Augmentation value);
+
 /** \class AutoencoderTrainer
  * \brief Trains an AutoencoderModel on defect-free images, as in Bergmann et al. (VISAPP 2019).
  *
  * Every epoch draws NumberOfPatchesPerEpoch patches (default 10,000) at random positions of the training images
  * (an image is drawn with a probability proportional to its number of patch positions; images smaller than a patch
- * are mirrored up to the patch size), each randomly rotated by a multiple of 90 degrees and flipped when
- * augmentation is on. A fixed set of ValidationFraction x NumberOfPatchesPerEpoch further patches (default 20 %)
- * measures the validation loss after each epoch. Adam with learning rate 2e-4 and weight decay 1e-5 on batches of
+ * are mirrored up to the patch size), augmented as set by Augmentation (default: mirrored and rotated by multiples
+ * of 90 degrees). Images are first resampled by the model's ImageScale (ImageGrid::Resample). A fixed set of
+ * ValidationFraction x NumberOfPatchesPerEpoch further patches (default 20 %), drawn from the validation images
+ * when there are any (AddValidationImage), from the training images otherwise, measures the validation loss
+ * after each epoch. Adam with learning rate 2e-4 and weight decay 1e-5 on batches of
  * 128 minimises the model's loss (1 - mean SSIM by default, or l2, l1, SSIM + l1) for up to 200 epochs; training
  * stops early when the validation loss has not improved for Patience epochs (default 20), and the model ends with
  * the weights of its best validation epoch.
  *
- * Intensities are normalised with the model's IntensityMinimum/IntensityMaximum; when
- * AutomaticIntensityRange is on (default) they are first set to the minimum and maximum of the training images.
+ * Intensities are normalised as the model says (AutoencoderModel::NormalizationRange): with its
+ * IntensityMinimum/IntensityMaximum, which AutomaticIntensityRange (default on) first sets to the minimum and maximum
+ * of the training images, or with each image's own range.
+ *
+ * LogFile (when set) is a CSV file rewritten atomically after every epoch: epoch, patches_seen, training_loss,
+ * validation_loss, seconds (training wall time, resumed runs included).
  *
  * Reproducible: the patches of epoch e depend only on (Seed, e), and the network starts from Seed. After every epoch
  * the model, the optimizer state and the early-stopping state are written atomically to CheckpointFile (when set);
@@ -48,7 +77,8 @@ namespace itk {
  *
  * Events: an IterationEvent after every epoch (GetEpoch(), GetTrainingLoss(), GetValidationLoss(),
  * GetBestValidationLoss()) and a ProgressEvent after every batch (GetProgress()). AbortTrainingOn() from an
- * observer stops after the current batch; the last completed epoch stays in the checkpoint.
+ * observer stops after the current batch; the last completed epoch stays in the checkpoint, and the model gets the
+ * weights of the best completed epoch (GetAbortTraining() tells afterwards that the run was cut short).
  *
  * \ingroup SSIMAutoencoder
  */
@@ -82,6 +112,17 @@ public:
   std::size_t
   GetNumberOfImages() const;
 
+  /** Adds a defect-free image whose patches measure the validation loss (held out from training). */
+  void
+  AddValidationImage(const ImageType * image);
+  /** Reads a validation image (as AddImageFile). */
+  void
+  AddValidationImageFile(const std::string & fileName);
+  void
+  ClearValidationImages();
+  std::size_t
+  GetNumberOfValidationImages() const;
+
   /** Patches drawn per epoch. Default: 10000. */
   itkSetMacro(NumberOfPatchesPerEpoch, unsigned int);
   itkGetConstMacro(NumberOfPatchesPerEpoch, unsigned int);
@@ -103,10 +144,27 @@ public:
   /** Epochs without validation improvement before stopping; 0 disables early stopping. Default: 20. */
   itkSetMacro(Patience, unsigned int);
   itkGetConstMacro(Patience, unsigned int);
-  /** Random 90-degree rotations and flips of the patches. Default: on. */
-  itkSetMacro(Augment, bool);
-  itkGetConstMacro(Augment, bool);
-  itkBooleanMacro(Augment);
+  using AugmentationEnum = AutoencoderTrainerEnums::Augmentation;
+  /** Augmentation of the training patches. Default: FlipRotate90. */
+  itkSetEnumMacro(Augmentation, AugmentationEnum);
+  itkGetConstMacro(Augmentation, AugmentationEnum);
+  /** Largest angle of SmallRotation, in degrees. Default: 10. */
+  itkSetMacro(MaximumRotationAngle, double);
+  itkGetConstMacro(MaximumRotationAngle, double);
+  /** Shorthand: on is FlipRotate90, off is None. */
+  void
+  SetAugment(bool on)
+  {
+    this->SetAugmentation(on ? AugmentationEnum::FlipRotate90 : AugmentationEnum::None);
+  }
+  /** Training log (CSV, see above; empty: none). Default: empty. */
+  itkSetStringMacro(LogFile);
+  itkGetStringMacro(LogFile);
+  /** Mixed precision: forward and backward passes under LibTorch's CPU autocast to bfloat16 (weights, optimiser
+   * and loss stay float). Default: off. */
+  itkSetMacro(MixedPrecision, bool);
+  itkGetConstMacro(MixedPrecision, bool);
+  itkBooleanMacro(MixedPrecision);
   /** Seed of the network's initial weights and of the patch sampling. Default: 0. */
   itkSetMacro(Seed, unsigned int);
   itkGetConstMacro(Seed, unsigned int);
@@ -142,6 +200,8 @@ public:
   itkGetConstMacro(Progress, double);
   /** Whether the last run stopped because the validation loss stopped improving. */
   itkGetConstMacro(StoppedEarly, bool);
+  /** Training wall time so far in seconds (resumed runs include the time before the interruption). */
+  itkGetConstMacro(ElapsedSeconds, double);
 
 protected:
   AutoencoderTrainer();
@@ -153,6 +213,12 @@ protected:
 private:
   void
   Run(bool resume);
+  void
+  VerifySettings() const;
+  std::string
+  SettingsText() const;
+  void
+  SetIntensityRange();
 
   struct State;
   std::unique_ptr<State> m_State;
@@ -165,7 +231,10 @@ private:
   double                    m_WeightDecay{ 1e-5 };
   double                    m_ValidationFraction{ 0.2 };
   unsigned int              m_Patience{ 20 };
-  bool                      m_Augment{ true };
+  AugmentationEnum          m_Augmentation{ AugmentationEnum::FlipRotate90 };
+  double                    m_MaximumRotationAngle{ 10.0 };
+  std::string               m_LogFile;
+  bool                      m_MixedPrecision{ false };
   unsigned int              m_Seed{ 0 };
   bool                      m_AutomaticIntensityRange{ true };
   std::string               m_CheckpointFile;
@@ -179,6 +248,7 @@ private:
   unsigned int m_BestEpoch{ 0 };
   double       m_Progress{ 0.0 };
   bool         m_StoppedEarly{ false };
+  double       m_ElapsedSeconds{ 0.0 };
 };
 
 } // namespace itk

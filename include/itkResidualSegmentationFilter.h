@@ -19,6 +19,7 @@
 #define itkResidualSegmentationFilter_h
 
 #include "itkImageToImageFilter.h"
+#include "itkProgressAccumulator.h"
 #include "itkSSIMImageFilter.h"
 #include "SSIMAutoencoderExport.h"
 
@@ -45,7 +46,12 @@ extern SSIMAutoencoder_EXPORT std::ostream &
 /** \class ResidualSegmentationFilter
  * \brief Defect segmentation from an image and its autoencoder reconstruction.
  *
- * Input 0 is the image, input 1 its reconstruction (same size). The residual map is 1 - SSIM (an internal
+ * Input 0 is the image, input 1 its reconstruction: on the image's grid, or on another grid of the same physical
+ * extent (the output of AutoencoderReconstructionFilter for a model with an ImageScale other than 1). In the
+ * second case the image is resampled onto the reconstruction's grid (ImageGrid::Resample, anti-aliased), the
+ * residual is computed there, so that the SSIM window has the size the model was trained with, and the residual is
+ * interpolated back (linearly) onto the image's grid, where the labels are made; masks are thus compared at their
+ * native resolution. The residual map is 1 - SSIM (an internal
  * SSIMImageFilter with the window settings below) or the squared difference scaled by the dynamic range L; pixels
  * whose residual exceeds Threshold are defects, and connected defect regions (8-connected in 2D, 26 in 3D) smaller
  * than MinimumDefectArea pixels are dropped.
@@ -149,6 +155,10 @@ protected:
   GenerateData() override;
 
 private:
+  /** The residual of two images on one grid. */
+  typename ResidualImageType::Pointer
+  ComputeResidual(const ResidualImageType * image, const ResidualImageType * reconstruction, ProgressAccumulator * progress);
+
   ResidualEnum                 m_Residual{ ResidualEnum::SSIM };
   double                       m_Threshold{ 0.5 };
   SizeValueType                m_MinimumDefectArea{ 0 };

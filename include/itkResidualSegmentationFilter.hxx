@@ -19,6 +19,7 @@
 #define itkResidualSegmentationFilter_hxx
 
 #include "itkResidualSegmentationFilter.h"
+#include "itkImageGrid.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 #include "itkProgressAccumulator.h"
@@ -73,13 +74,30 @@ template<typename TInputImage, typename TOutputImage>
 void
 ResidualSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
 {
-  const auto size0 = this->GetInput(0)->GetLargestPossibleRegion().GetSize();
-  const auto size1 = this->GetInput(1)->GetLargestPossibleRegion().GetSize();
-  if (size0 != size1)
+  const auto * image = this->GetInput(0);
+  const auto * reconstruction = this->GetInput(1);
+  const auto   size0 = image->GetLargestPossibleRegion().GetSize();
+  const auto   size1 = reconstruction->GetLargestPossibleRegion().GetSize();
+  if (size0 == size1)
   {
-    itkExceptionMacro("image and reconstruction differ in size: " << size0 << " and " << size1);
+    Superclass::VerifyInputInformation();
+    return;
   }
-  Superclass::VerifyInputInformation();
+  // Another grid is accepted when it covers the same physical extent (a scaled model's reconstruction).
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    const double extent0 = image->GetSpacing()[d] * static_cast<double>(size0[d]);
+    const double extent1 = reconstruction->GetSpacing()[d] * static_cast<double>(size1[d]);
+    const double start0 = image->GetOrigin()[d] - 0.5 * image->GetSpacing()[d];
+    const double start1 = reconstruction->GetOrigin()[d] - 0.5 * reconstruction->GetSpacing()[d];
+    const double tolerance = 1e-3 * std::max(image->GetSpacing()[d], reconstruction->GetSpacing()[d]);
+    if (std::abs(extent0 - extent1) > tolerance || std::abs(start0 - start1) > tolerance)
+    {
+      itkExceptionMacro("image and reconstruction differ in size (" << size0 << " and " << size1
+                                                                    << ") and do not cover the same physical extent "
+                                                                    << "along axis " << d);
+    }
+  }
 }
 
 template<typename TInputImage, typename TOutputImage>
@@ -120,38 +138,38 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 
   auto progress = ProgressAccumulator::New();
   progress->SetMiniPipelineFilter(this);
-  if (m_Residual == ResidualEnum::SSIM)
-  {
-    using SSIMType = SSIMImageFilter<TInputImage, ResidualImageType>;
-    auto ssim = SSIMType::New();
-    ssim->SetInput1(image);
-    ssim->SetInput2(reconstruction);
-    ssim->SetWindow(m_Window);
-    ssim->SetWindowSize(m_WindowSize);
-    ssim->SetGaussianSigma(m_GaussianSigma);
-    ssim->SetK1(m_K1);
-    ssim->SetK2(m_K2);
-    ssim->SetDynamicRange(m_DynamicRange);
-    ssim->ComputeComponentMapsOff();
-    progress->RegisterInternalFilter(ssim, 0.9f);
-    ssim->Update();
-    ImageRegionConstIterator<ResidualImageType> in(ssim->GetOutput(), region);
-    ImageRegionIterator<ResidualImageType>      out(residual, region);
-    for (; !in.IsAtEnd(); ++in, ++out)
+  const auto toFloat = [](const TInputImage * input) {
+    auto copy = ResidualImageType::New();
+    copy->CopyInformation(input);
+    copy->SetRegions(input->GetLargestPossibleRegion());
+    copy->Allocate();
+    ImageRegionConstIterator<TInputImage> in(input, input->GetLargestPossibleRegion());
+    for (float * out = copy->GetBufferPointer(); !in.IsAtEnd(); ++in, ++out)
     {
-      out.Set(1.0f - in.Get());
+      *out = static_cast<float>(in.Get());
     }
+    return copy;
+  };
+  const auto coarseSize = reconstruction->GetLargestPossibleRegion().GetSize();
+  if (coarseSize == region.GetSize())
+  {
+    const auto values = this->ComputeResidual(toFloat(image), toFloat(reconstruction), progress);
+    std::copy(values->GetBufferPointer(), values->GetBufferPointer() + region.GetNumberOfPixels(),
+              residual->GetBufferPointer());
   }
   else
   {
-    ImageRegionConstIterator<TInputImage>  a(image, region);
-    ImageRegionConstIterator<TInputImage>  b(reconstruction, region);
-    ImageRegionIterator<ResidualImageType> out(residual, region);
-    for (; !a.IsAtEnd(); ++a, ++b, ++out)
+    // Residual on the reconstruction's grid, interpolated back onto the image's.
+    const auto coarseImage = ImageGrid::ResampleImage<ImageDimension>(toFloat(image), coarseSize);
+    const auto coarse = this->ComputeResidual(coarseImage, toFloat(reconstruction), progress);
+    ImageGrid::SizesType from(ImageDimension), to(ImageDimension);
+    for (unsigned int d = 0; d < ImageDimension; ++d)
     {
-      const double difference = (static_cast<double>(a.Get()) - static_cast<double>(b.Get())) / m_DynamicRange;
-      out.Set(static_cast<float>(difference * difference));
+      from[d] = coarseSize[d];
+      to[d] = region.GetSize(d);
     }
+    const auto values = ImageGrid::Resample(coarse->GetBufferPointer(), from, to);
+    std::copy(values.begin(), values.end(), residual->GetBufferPointer());
   }
 
   // Threshold and drop small regions.
@@ -191,6 +209,52 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
     out[i] = static_cast<typename TOutputImage::PixelType>(mask[i]);
   }
   this->UpdateProgress(1.0f);
+}
+
+template<typename TInputImage, typename TOutputImage>
+auto
+ResidualSegmentationFilter<TInputImage, TOutputImage>::ComputeResidual(const ResidualImageType * image,
+                                                                      const ResidualImageType * reconstruction,
+                                                                      ProgressAccumulator * progress)
+  -> typename ResidualImageType::Pointer
+{
+  const auto region = image->GetLargestPossibleRegion();
+  auto       residual = ResidualImageType::New();
+  residual->CopyInformation(image);
+  residual->SetRegions(region);
+  residual->Allocate();
+  if (m_Residual == ResidualEnum::SSIM)
+  {
+    using SSIMType = SSIMImageFilter<ResidualImageType, ResidualImageType>;
+    auto ssim = SSIMType::New();
+    ssim->SetInput1(image);
+    ssim->SetInput2(reconstruction);
+    ssim->SetWindow(m_Window);
+    ssim->SetWindowSize(m_WindowSize);
+    ssim->SetGaussianSigma(m_GaussianSigma);
+    ssim->SetK1(m_K1);
+    ssim->SetK2(m_K2);
+    ssim->SetDynamicRange(m_DynamicRange);
+    ssim->ComputeComponentMapsOff();
+    progress->RegisterInternalFilter(ssim, 0.9f);
+    ssim->Update();
+    ImageRegionConstIterator<ResidualImageType> in(ssim->GetOutput(), region);
+    ImageRegionIterator<ResidualImageType>      out(residual, region);
+    for (; !in.IsAtEnd(); ++in, ++out)
+    {
+      out.Set(1.0f - in.Get());
+    }
+    return residual;
+  }
+  const float * a = image->GetBufferPointer();
+  const float * b = reconstruction->GetBufferPointer();
+  float *       out = residual->GetBufferPointer();
+  for (std::size_t i = 0; i < region.GetNumberOfPixels(); ++i)
+  {
+    const double difference = (static_cast<double>(a[i]) - static_cast<double>(b[i])) / m_DynamicRange;
+    out[i] = static_cast<float>(difference * difference);
+  }
+  return residual;
 }
 
 template<typename TInputImage, typename TOutputImage>

@@ -45,7 +45,10 @@ namespace itk {
  *   convention); PRO(t) is the mean overlap over all regions of all images, plotted against the pixel
  *   false-positive rate. AUPRO@limit is the area under PRO(FPR) from 0 to `limit` (the curve is interpolated
  *   linearly at the limit) divided by the limit, as anomalib's AUPRO (limit 0.3 by default).
- * - Image ROC AUC, scoring each image by its largest residual; an image is defective when its mask is not empty.
+ * - Image ROC AUC, scoring each image by the largest value of its residual map smoothed with a Gaussian of
+ *   ImageScoreSigma pixels (ImageGrid::GaussianBlur; 0, the default, scores the plain maximum); an image is
+ *   defective when its mask is not empty. Smoothing makes the score an area-weighted peak, so that single-pixel
+ *   spikes (borders, noise) weigh less than a defect of some extent.
  * - At a chosen threshold (pixels with residual > threshold are defect, connected predicted regions smaller than a
  *   minimum area dropped): mean per-region overlap, pixel precision and recall, and image accuracy on good and on
  *   defective images (an image is called defective when any pixel is predicted defective).
@@ -97,6 +100,7 @@ public:
     std::string Name;
     bool        Defective{ false };
     double      MaximumScore{ 0.0 };
+    double      ImageScore{ 0.0 };
     std::size_t Regions{ 0 };
     std::size_t DefectPixels{ 0 };
     std::size_t Pixels{ 0 };
@@ -133,6 +137,11 @@ public:
   }
 #endif
 
+  /** Standard deviation in pixels of the Gaussian that smooths a residual map before its maximum is taken as the
+   * image score; applies to images added afterwards. Default: 0 (plain maximum). */
+  itkSetMacro(ImageScoreSigma, double);
+  itkGetConstMacro(ImageScoreSigma, double);
+
   /** False-positive-rate limit of AUPRO. Default: 0.3. */
   itkSetMacro(PROLimit, double);
   itkGetConstMacro(PROLimit, double);
@@ -145,7 +154,7 @@ public:
   itkGetConstMacro(PixelAUROC, double);
   /** Area under PRO(FPR) up to the limit, divided by the limit. */
   itkGetConstMacro(AUPRO, double);
-  /** Image ROC AUC from the largest residual of each image; NaN when all images are good or all defective. */
+  /** Image ROC AUC from the image scores; NaN when all images are good or all defective. */
   itkGetConstMacro(ImageAUROC, double);
 
 #if !defined(ITK_WRAPPING_PARSER)
@@ -201,6 +210,7 @@ private:
   std::vector<ImageRecord> m_Images;
   std::vector<std::size_t> m_RegionSizes;
   double                   m_PROLimit{ 0.3 };
+  double                   m_ImageScoreSigma{ 0.0 };
   double                   m_PixelAUROC{ 0.0 };
   double                   m_AUPRO{ 0.0 };
   double                   m_ImageAUROC{ 0.0 };

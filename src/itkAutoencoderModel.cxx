@@ -54,6 +54,12 @@ LossName(AutoencoderModelEnums::Loss value)
   return "unknown";
 }
 
+std::string
+NormalizationName(AutoencoderModelEnums::Normalization value)
+{
+  return value == AutoencoderModelEnums::Normalization::PerImage ? "per-image" : "global";
+}
+
 // A short reason from a LibTorch error: its first line.
 std::string
 Reason(const std::exception & error)
@@ -120,6 +126,25 @@ std::ostream &
 operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value)
 {
   return out << LossName(value);
+}
+
+std::ostream &
+operator<<(std::ostream & out, const AutoencoderModelEnums::Normalization value)
+{
+  return out << NormalizationName(value);
+}
+
+void
+AutoencoderModel::NormalizationRange(double imageMinimum, double imageMaximum, double & low, double & high) const
+{
+  if (m_IntensityNormalization == NormalizationEnum::Global)
+  {
+    low = m_IntensityMinimum;
+    high = m_IntensityMaximum;
+    return;
+  }
+  low = imageMinimum;
+  high = imageMaximum > imageMinimum ? imageMaximum : imageMinimum + 1.0;
 }
 
 AutoencoderModel::AutoencoderModel()
@@ -216,6 +241,8 @@ AutoencoderModel::Save(const std::string & fileName) const
     archive.write("ssimae.intensity_minimum", c10::IValue(m_IntensityMinimum));
     archive.write("ssimae.intensity_maximum", c10::IValue(m_IntensityMaximum));
     archive.write("ssimae.threshold", c10::IValue(m_Threshold));
+    archive.write("ssimae.intensity_normalization", c10::IValue(NormalizationName(m_IntensityNormalization)));
+    archive.write("ssimae.image_scale", c10::IValue(m_ImageScale));
     c10::List<std::string> keys;
     c10::List<std::string> values;
     for (const auto & entry : m_Metadata)
@@ -307,6 +334,27 @@ AutoencoderModel::Load(const std::string & fileName)
     const double minimum = read("ssimae.intensity_minimum").toDouble();
     const double maximum = read("ssimae.intensity_maximum").toDouble();
     const double threshold = read("ssimae.threshold").toDouble();
+    // Format 1 files predate intensity normalisation modes and image scales: global range, scale 1.
+    NormalizationEnum normalization = NormalizationEnum::Global;
+    double            imageScale = 1.0;
+    if (version >= 2)
+    {
+      const std::string normalizationName = read("ssimae.intensity_normalization").toStringRef();
+      if (normalizationName == "per-image")
+      {
+        normalization = NormalizationEnum::PerImage;
+      }
+      else if (normalizationName != "global")
+      {
+        itkExceptionMacro("model file '" << fileName << "' names an unknown intensity normalisation '"
+                                         << normalizationName << "'");
+      }
+      imageScale = read("ssimae.image_scale").toDouble();
+      if (!(imageScale > 0.0) || !std::isfinite(imageScale))
+      {
+        itkExceptionMacro("model file '" << fileName << "' has an invalid image scale " << imageScale);
+      }
+    }
     MetadataType metadata;
     const auto   keys = read("ssimae.metadata_keys").toList();
     const auto   values = read("ssimae.metadata_values").toList();
@@ -359,6 +407,8 @@ AutoencoderModel::Load(const std::string & fileName)
     m_IntensityMinimum = minimum;
     m_IntensityMaximum = maximum;
     m_Threshold = threshold;
+    m_IntensityNormalization = normalization;
+    m_ImageScale = imageScale;
     m_Metadata = metadata;
     m_Network->Script.reset();
     m_Network->Paper = network;
@@ -473,6 +523,8 @@ AutoencoderModel::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "Loss: " << m_Loss << std::endl;
   os << indent << "IntensityMinimum: " << m_IntensityMinimum << std::endl;
   os << indent << "IntensityMaximum: " << m_IntensityMaximum << std::endl;
+  os << indent << "IntensityNormalization: " << m_IntensityNormalization << std::endl;
+  os << indent << "ImageScale: " << m_ImageScale << std::endl;
   os << indent << "Threshold: " << m_Threshold << std::endl;
   os << indent << "NumberOfThreads: " << m_NumberOfThreads << std::endl;
   os << indent << "Initialized: " << this->IsInitialized() << std::endl;

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "itkSegmentationEvaluation.h"
+#include "itkImageGrid.h"
 #include "itkMacro.h"
 
 #include <algorithm>
@@ -185,6 +186,14 @@ SegmentationEvaluation::AddImage(const float *        residual,
   record.Name = name;
   record.Defective = regions > 0;
   record.MaximumScore = *std::max_element(stored.Scores.begin(), stored.Scores.end());
+  record.ImageScore = record.MaximumScore;
+  if (m_ImageScoreSigma > 0.0)
+  {
+    const ImageGrid::SizesType sizes{ size[0], size[1], size[2] };
+    const std::vector<double>  sigma(3, m_ImageScoreSigma);
+    const auto                 smoothed = ImageGrid::GaussianBlur(stored.Scores.data(), sizes, sigma);
+    record.ImageScore = *std::max_element(smoothed.begin(), smoothed.end());
+  }
   record.Regions = regions;
   record.DefectPixels = defectPixels;
   record.Pixels = count;
@@ -348,7 +357,7 @@ SegmentationEvaluation::Compute()
   std::vector<std::uint8_t> imageLabels;
   for (const auto & record : m_Images)
   {
-    imageScores.push_back(record.MaximumScore);
+    imageScores.push_back(record.ImageScore);
     imageLabels.push_back(record.Defective ? 1 : 0);
   }
   const auto defective = std::count(imageLabels.begin(), imageLabels.end(), 1);

@@ -1,0 +1,111 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkImageGrid_h
+#define itkImageGrid_h
+
+#include "itkImage.h"
+#include "SSIMAutoencoderExport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace itk {
+namespace ImageGrid {
+
+/** Sizes of an image buffer, x fastest (ITK order). */
+using SizesType = std::vector<std::size_t>;
+
+/** Samples along an axis of `size` samples after scaling it by `scale`: round(size * scale), at least 1. */
+SSIMAutoencoder_EXPORT std::size_t
+ScaledSize(std::size_t size, double scale);
+
+/** Gaussian blur with a standard deviation in samples per axis (0: that axis is not blurred). Sampled Gaussian taps
+ * out to round(4 sigma), normalised; borders mirrored with the edge sample repeated. Equal to
+ * scipy.ndimage.gaussian_filter(mode="reflect", truncate=4). */
+SSIMAutoencoder_EXPORT std::vector<float>
+GaussianBlur(const float * values, const SizesType & size, const std::vector<double> & sigma);
+
+/** Resamples a buffer to another number of samples per axis, axis by axis: the samples of both grids are cell
+ * centres of the same extent (corner-aligned; a sample of the new grid at j maps to (j + 0.5) f - 0.5 with
+ * f = old / new), values are interpolated linearly, positions beyond the first or last centre take the edge value.
+ * Along an axis that shrinks, the samples are first blurred with a Gaussian of sigma (f - 1) / 2 samples against
+ * aliasing. Equal to skimage.transform.resize(order=1, mode="symmetric", anti_aliasing=True) up to rounding. */
+SSIMAutoencoder_EXPORT std::vector<float>
+Resample(const float * values, const SizesType & size, const SizesType & newSize);
+
+/** An image resampled onto `newSize` samples covering the same physical extent (spacing scaled, origin shifted to
+ * the new first cell centre, direction kept). */
+template<unsigned int VDimension>
+typename Image<float, VDimension>::Pointer
+ResampleImage(const Image<float, VDimension> * image, const Size<VDimension> & newSize)
+{
+  using ImageType = Image<float, VDimension>;
+  const auto region = image->GetBufferedRegion();
+  SizesType  from(VDimension), to(VDimension);
+  auto       spacing = image->GetSpacing();
+  Vector<double, VDimension> shift;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    from[d] = region.GetSize(d);
+    to[d] = newSize[d];
+    const double newSpacing = spacing[d] * static_cast<double>(from[d]) / static_cast<double>(to[d]);
+    shift[d] = 0.5 * (newSpacing - spacing[d]);
+    spacing[d] = newSpacing;
+  }
+  auto output = ImageType::New();
+  typename ImageType::RegionType outputRegion;
+  outputRegion.SetSize(newSize);
+  output->SetRegions(outputRegion);
+  output->SetSpacing(spacing);
+  output->SetDirection(image->GetDirection());
+  typename ImageType::PointType origin;
+  image->TransformIndexToPhysicalPoint(region.GetIndex(), origin);
+  output->SetOrigin(origin + image->GetDirection() * shift);
+  output->Allocate();
+  const auto values = Resample(image->GetBufferPointer(), from, to);
+  std::copy(values.begin(), values.end(), output->GetBufferPointer());
+  return output;
+}
+
+/** Whether two images cover the same samples (size, spacing, origin within 1e-6 of a sample). */
+template<unsigned int VDimension>
+bool
+SameGrid(const ImageBase<VDimension> * a, const ImageBase<VDimension> * b)
+{
+  if (a->GetLargestPossibleRegion().GetSize() != b->GetLargestPossibleRegion().GetSize())
+  {
+    return false;
+  }
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    const double tolerance = 1e-6 * a->GetSpacing()[d];
+    if (std::abs(a->GetSpacing()[d] - b->GetSpacing()[d]) > tolerance ||
+        std::abs(a->GetOrigin()[d] - b->GetOrigin()[d]) > tolerance)
+    {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace ImageGrid
+} // namespace itk
+
+#endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The paper's NanoTWICE experiment (Documentation/results.md): trains the SSIM-autoencoder and the l2-autoencoder
+# on the defect-free SEM images, evaluates both on the 40 test images with the blur reference, and writes
+# OUT/ssim/metrics.json and OUT/l2/metrics.json.
+#   bash scripts/nanotwice_experiment.sh DATA_DIR OUT_DIR            # the two models of the results page
+#   bash scripts/nanotwice_experiment.sh DATA_DIR OUT_DIR table2     # the paper's Table 2 rows (SSIM-AE only)
+# DATA_DIR is ../shared/data/nanotwice (Normal/, Anomalous/images/, Anomalous/gt/). ITIA1141-1144 train,
+# ITIA1145 is held out for the validation loss (early stopping); no test image is used for any choice.
+# Both models train at once, one LibTorch thread each (2 cores). Every run checkpoints after each epoch and the
+# script resumes where it stopped when started again; `kill -INT` of a training stops it after the current batch
+# and writes the best model so far. Knobs (environment): PATCH, LATENT, SCALE, PATCHES, EPOCHS, BATCH, PATIENCE,
+# AUGMENT, SEED, STRIDE, THREADS, BF16 (1: bfloat16 mixed precision), SSIMAE (the program).
+set -euo pipefail
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data_dir=${1:?usage: nanotwice_experiment.sh DATA_DIR OUT_DIR [table2]}
+out_dir=${2:?usage: nanotwice_experiment.sh DATA_DIR OUT_DIR [table2]}
+mode=${3:-paper}
+ssimae=${SSIMAE:-"$source_dir/build/examples/ssimae"}
+PATCH=${PATCH:-64}
+LATENT=${LATENT:-100}
+SCALE=${SCALE:-1}
+PATCHES=${PATCHES:-10000}
+EPOCHS=${EPOCHS:-200}
+BATCH=${BATCH:-128}
+PATIENCE=${PATIENCE:-20}
+AUGMENT=${AUGMENT:-flip+rot90}
+SEED=${SEED:-1}
+STRIDE=${STRIDE:-30}
+THREADS=${THREADS:-1}
+BF16=${BF16:-1}
+
+if [ ! -d "$data_dir/Normal" ] || [ ! -d "$data_dir/Anomalous/gt" ]; then
+  echo "NanoTWICE not found at $data_dir (expected Normal/ and Anomalous/; see ../shared/data/nanotwice/README.md)" >&2
+  exit 1
+fi
+mkdir -p "$out_dir"
+manifest="$out_dir/test.csv"
+{
+  echo "image,mask"
+  for image in "$data_dir"/Anomalous/images/*.tif; do
+    name=$(basename "$image" .tif)
+    echo "$image,$data_dir/Anomalous/gt/${name}_gt.png"
+  done
+} > "$manifest"
+train=("$data_dir"/Normal/ITIA114[1-4].tif)
+validation=("$data_dir"/Normal/ITIA1145.tif)
+
+# train NAME LOSS [extra ssimae train options...]: trains (or resumes) OUT/NAME/model.pt.
+train() {
+  local name=$1 loss=$2
+  shift 2
+  mkdir -p "$out_dir/$name"
+  local bf16=()
+  [ "$BF16" = 1 ] && bf16=(--bf16)
+  "$ssimae" train --images "${train[@]}" --validation-images "${validation[@]}" -o "$out_dir/$name/model.pt" \
+    --loss "$loss" --latent "$LATENT" --patch "$PATCH" --scale "$SCALE" --patches "$PATCHES" --epochs "$EPOCHS" \
+    --batch "$BATCH" --patience "$PATIENCE" --augment "$AUGMENT" --seed "$SEED" --threads "$THREADS" \
+    "${bf16[@]}" --resume "$@" > "$out_dir/$name/train.txt" 2>&1
+}
+
+# evaluate NAME RESIDUAL [extra ssimae evaluate options...]
+evaluate() {
+  local name=$1 residual=$2
+  shift 2
+  "$ssimae" evaluate --manifest "$manifest" --model "$out_dir/$name/model.pt" --residual "$residual" \
+    --stride "$STRIDE" --reference blur -o "$out_dir/$name" "$@" > "$out_dir/$name/evaluate.txt" 2>&1
+  tail -n 25 "$out_dir/$name/evaluate.txt"
+}
+
+if [ "$mode" = table2 ]; then
+  # Table 2 of the paper, one factor at a time around the defaults above (SSIM-AE).
+  for latent in 50 100 200 500; do
+    LATENT=$latent train "latent-$latent" ssim &
+    wait_pair=$!
+    [ "$latent" = 100 ] || [ "$latent" = 500 ] && wait
+  done
+  wait
+  for latent in 50 100 200 500; do evaluate "latent-$latent" ssim; done
+  for window in 3 7 11 15; do
+    evaluate latent-100 ssim --window-size "$window" -o "$out_dir/window-$window"
+  done
+  for patch in 32 128; do
+    PATCH=$patch train "patch-$patch" ssim &
+  done
+  wait
+  for patch in 32 128; do evaluate "patch-$patch" ssim; done
+  exit 0
+fi
+
+train ssim ssim &
+train l2 l2 &
+wait
+evaluate ssim ssim
+evaluate l2 l2
