@@ -25,6 +25,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <random>
 
 namespace {
@@ -232,4 +234,170 @@ TEST(AutoencoderTrainer, InvalidInputThrows)
   std::ostringstream printed;
   trainer->Print(printed);
   EXPECT_NE(printed.str().find("BatchSize: 0"), std::string::npos);
+}
+
+TEST(AutoencoderTrainer, AugmentationScaleAndNormalizationAreStoredAndRestored)
+{
+  const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/stored-settings.checkpoint";
+  const std::string file = std::string(SSIMAE_TEST_OUTPUT) + "/stored-settings.pt";
+  std::remove(checkpoint.c_str());
+  auto model = TinyModel();
+  model->SetImageScale(0.5);
+  model->SetIntensityNormalization(itk::AutoencoderModelEnums::Normalization::PerImage);
+  auto trainer = TinyTrainer(model, checkpoint);
+  trainer->ClearImages();
+  trainer->AddImage(Checkerboard(96, 80, 8, 1)); // 48 x 40 at scale 0.5
+  trainer->SetAugmentation(itk::AutoencoderTrainerEnums::Augmentation::Flip);
+  trainer->SetNumberOfEpochs(1);
+  trainer->Train();
+  EXPECT_EQ(model->GetMetadataValue("training.augmentation"), "flip");
+  EXPECT_NE(model->GetMetadataValue("training.settings").find("scale=0.5"), std::string::npos);
+  model->Save(file);
+  auto loaded = itk::AutoencoderModel::New();
+  loaded->Load(file);
+  EXPECT_EQ(loaded->GetImageScale(), 0.5);
+  EXPECT_EQ(loaded->GetIntensityNormalization(), itk::AutoencoderModelEnums::Normalization::PerImage);
+  EXPECT_EQ(loaded->GetMetadataValue("training.augmentation"), "flip");
+
+  // Resuming with another augmentation is refused, naming it.
+  auto other = TinyModel();
+  other->SetImageScale(0.5);
+  other->SetIntensityNormalization(itk::AutoencoderModelEnums::Normalization::PerImage);
+  auto otherTrainer = TinyTrainer(other, checkpoint);
+  otherTrainer->ClearImages();
+  otherTrainer->AddImage(Checkerboard(96, 80, 8, 1));
+  otherTrainer->SetAugmentation(itk::AutoencoderTrainerEnums::Augmentation::SmallRotation);
+  otherTrainer->SetNumberOfEpochs(2);
+  try
+  {
+    otherTrainer->Resume();
+    ADD_FAILURE() << "resumed with another augmentation";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("augmentation=rotate"), std::string::npos)
+      << error.GetDescription();
+  }
+}
+
+TEST(AutoencoderTrainer, LogHasOneRowPerEpochAcrossAResume)
+{
+  const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/logged.checkpoint";
+  const std::string log = std::string(SSIMAE_TEST_OUTPUT) + "/logged.csv";
+  std::remove(checkpoint.c_str());
+  std::remove(log.c_str());
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model, checkpoint);
+    trainer->SetLogFile(log);
+    trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { trainer->AbortTrainingOn(); });
+    trainer->Train();
+    EXPECT_TRUE(trainer->GetAbortTraining());
+  }
+  auto model = TinyModel();
+  auto trainer = TinyTrainer(model, checkpoint);
+  trainer->SetLogFile(log);
+  trainer->Resume();
+  std::ifstream            in(log);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+  {
+    lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "epoch,patches_seen,training_loss,validation_loss,seconds");
+  double previousSeconds = 0.0;
+  for (unsigned int epoch = 1; epoch <= 3; ++epoch)
+  {
+    std::istringstream       row(lines[epoch]);
+    std::vector<std::string> fields;
+    for (std::string field; std::getline(row, field, ',');)
+    {
+      fields.push_back(field);
+    }
+    ASSERT_EQ(fields.size(), 5u) << lines[epoch];
+    EXPECT_EQ(fields[0], std::to_string(epoch));
+    EXPECT_EQ(fields[1], std::to_string(96 * epoch));
+    EXPECT_GT(std::stod(fields[2]), 0.0);
+    EXPECT_GT(std::stod(fields[3]), 0.0);
+    EXPECT_GE(std::stod(fields[4]), previousSeconds);
+    previousSeconds = std::stod(fields[4]);
+  }
+  EXPECT_NEAR(std::stod(lines[3].substr(lines[3].rfind(',') + 1)), trainer->GetElapsedSeconds(), 0.051);
+  // The final validation loss of the log is the trainer's.
+  EXPECT_NEAR(std::stod(lines[3].substr(lines[3].find(',', lines[3].find(',', lines[3].find(',') + 1) + 1) + 1)),
+              trainer->GetValidationLoss(),
+              1e-6);
+}
+
+TEST(AutoencoderTrainer, ValidationComesFromHeldOutImages)
+{
+  // Two runs that differ only in their held-out image: the training is the same (equal training losses; the
+  // final weights may differ, as each keeps its own best validation epoch), the validation losses differ; without held-out images the validation patches come from training.
+  const auto flat = [](float value) {
+    auto image = ImageType::New();
+    image->SetRegions(ImageType::SizeType{ { 48, 48 } });
+    image->Allocate();
+    image->FillBuffer(value);
+    return image;
+  };
+  std::vector<double>             training, validation;
+  for (const float value : { 60.0f, 190.0f })
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model);
+    trainer->SetNumberOfEpochs(2);
+    trainer->AddValidationImage(flat(value));
+    EXPECT_EQ(trainer->GetNumberOfValidationImages(), 1u);
+    trainer->Train();
+    EXPECT_EQ(model->GetMetadataValue("training.validation_source"), "held-out images");
+    training.push_back(trainer->GetTrainingLoss());
+    validation.push_back(trainer->GetValidationLoss());
+  }
+  EXPECT_EQ(training[0], training[1]);
+  EXPECT_GT(std::abs(validation[0] - validation[1]), 1e-3);
+
+  auto model = TinyModel();
+  auto trainer = TinyTrainer(model);
+  trainer->SetNumberOfEpochs(1);
+  trainer->Train();
+  EXPECT_EQ(model->GetMetadataValue("training.validation_source"), "training images");
+  EXPECT_THROW(trainer->AddValidationImageFile(std::string(SSIMAE_TEST_OUTPUT) + "/missing.png"),
+               itk::ExceptionObject);
+}
+
+TEST(AutoencoderTrainer, AugmentationModesAndMixedPrecisionTrain)
+{
+  std::vector<std::vector<float>> results;
+  for (const auto mode : { itk::AutoencoderTrainerEnums::Augmentation::None,
+                           itk::AutoencoderTrainerEnums::Augmentation::Flip,
+                           itk::AutoencoderTrainerEnums::Augmentation::FlipRotate90,
+                           itk::AutoencoderTrainerEnums::Augmentation::SmallRotation })
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model);
+    trainer->SetNumberOfEpochs(1);
+    trainer->SetAugmentation(mode);
+    trainer->SetMaximumRotationAngle(20.0);
+    trainer->Train();
+    EXPECT_TRUE(std::isfinite(trainer->GetTrainingLoss()));
+    results.push_back(Reconstruction(model));
+  }
+  // Different patches, different weights.
+  for (std::size_t i = 1; i < results.size(); ++i)
+  {
+    EXPECT_GT(LargestDifference(results[0], results[i]), 1e-6f) << "mode " << i;
+  }
+  // bfloat16 autocast: the same first-epoch loss to about two decimals.
+  auto fullModel = TinyModel();
+  auto full = TinyTrainer(fullModel);
+  full->SetNumberOfEpochs(1);
+  full->Train();
+  auto halfModel = TinyModel();
+  auto half = TinyTrainer(halfModel);
+  half->SetNumberOfEpochs(1);
+  half->MixedPrecisionOn();
+  half->Train();
+  EXPECT_NEAR(half->GetTrainingLoss(), full->GetTrainingLoss(), 0.02);
+  EXPECT_NE(half->GetTrainingLoss(), full->GetTrainingLoss());
 }
