@@ -4,7 +4,8 @@
     /usr/bin/python3 test/scripts/check_ssimae_cli.py PATH/TO/ssimae
 
 Makes small images, masks and residual maps in a temporary directory, runs ssimae, and checks
-- `ssimae evaluate` metrics against scikit-learn's roc_auc_score on the same pixels (1e-9) and that it writes
+- `ssimae evaluate` metrics against scikit-learn's roc_auc_score on the same pixels (1e-9; the smoothed image
+  score against SciPy's gaussian_filter, the blur reference against SciPy + scikit-image, 1e-4) and that it writes
   metrics.json, per_image.csv, roc.csv, pro.csv (and the plots when an X display or xvfb-run is available);
 - `ssimae ssim` against scikit-image on the same pair (1e-5), and its map files;
 - that bad input ends with exit status 1 or 2 and a message naming the file and the problem.
@@ -20,6 +21,7 @@ import tempfile
 try:
     import cv2
     import numpy as np
+    from scipy import ndimage
     from skimage.metrics import structural_similarity
     from sklearn.metrics import roc_auc_score
 except ImportError as error:
@@ -65,7 +67,8 @@ def main(ssimae):
         with open(os.path.join(tmp, "test.csv"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
-        code, output = run(ssimae, "evaluate", "--manifest", "test.csv", "-o", "out", "--threshold", "0.45", cwd=tmp)
+        code, output = run(ssimae, "evaluate", "--manifest", "test.csv", "-o", "out", "--threshold", "0.45",
+                           "--image-score-sigma", "0", cwd=tmp)
         check(code == 0, f"evaluate failed: {output}")
         metrics = json.load(open(os.path.join(tmp, "out", "metrics.json")))
         expected = roc_auc_score(np.concatenate(all_labels), np.concatenate(all_scores))
@@ -83,6 +86,36 @@ def main(ssimae):
         if can_plot:
             for name in ["roc.png", "pro.png"]:
                 check(os.path.exists(os.path.join(tmp, "out", name)), f"{name} not drawn")
+
+        # The default image score (maximum of the residual smoothed with a Gaussian of 4 px) and the blur reference
+        # (1 - SSIM of each image and its Gaussian blur, L = the image's range without a model) against SciPy,
+        # scikit-image and scikit-learn.
+        code, output = run(ssimae, "evaluate", "--manifest", "test.csv", "-o", "ref", "--reference", "blur:2", cwd=tmp)
+        check(code == 0, f"evaluate --reference failed: {output}")
+        metrics = json.load(open(os.path.join(tmp, "ref", "metrics.json")))
+        smoothed = [ndimage.gaussian_filter(s.reshape(30, 45).astype(np.float64), 4.0, mode="reflect").max()
+                    for s in all_scores]
+        check(abs(metrics["image_auroc"] - roc_auc_score(image_labels, smoothed)) < 1e-9,
+              f"smoothed image_auroc {metrics['image_auroc']}")
+        reference_maps = []
+        for i in range(6):
+            image = cv2.imread(os.path.join(tmp, f"image{i}.png"), cv2.IMREAD_GRAYSCALE).astype(np.float64)
+            blurred = ndimage.gaussian_filter(image, 2.0, mode="reflect")
+            _, ssim_map = structural_similarity(image, blurred, data_range=image.max() - image.min(),
+                                                gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                                full=True)
+            reference_maps.append((1.0 - ssim_map).ravel())
+        expected_reference = roc_auc_score(np.concatenate(all_labels), np.concatenate(reference_maps))
+        reference = metrics.get("reference", {})
+        check(abs(reference.get("pixel_auroc", -1) - expected_reference) < 1e-4,
+              f"blur reference pixel_auroc {reference.get('pixel_auroc')} != {expected_reference}")
+        check(reference.get("best_sigma") == 2 and set(reference.get("sigmas", {})) == {"2"},
+              f"reference sigmas {reference}")
+        check(metrics.get("beats_reference") == (metrics["pixel_auroc"] > expected_reference), "beats_reference")
+        check("blur sigma 2" in output and "blur reference" in output, f"reference table not printed: {output}")
+        code, output = run(ssimae, "evaluate", "--manifest", "test.csv", "-o", "ref", "--reference", "blur:-1",
+                           cwd=tmp)
+        check(code == 2 and "--reference" in output, f"bad reference: {code} {output}")
 
         # A mask of another size than its image is an error naming both files.
         cv2.imwrite(os.path.join(tmp, "small_mask.png"), np.zeros((10, 10), np.uint8))
