@@ -38,9 +38,10 @@ def main(argv=None):
         image = itk.imread(path, itk.F)
         reconstruct = itk.AutoencoderReconstructionFilter[image_type, image_type].New(Input=image, Model=model,
                                                                                        Stride=args.stride)
+        reconstruct.Update()  # the intensity range it normalised with is the residual's dynamic range
         residual = itk.ResidualSegmentationFilter[image_type, itk.Image[itk.UC, 2]].New(
             Input1=image, Input2=reconstruct.GetOutput(),
-            DynamicRange=model.GetIntensityMaximum() - model.GetIntensityMinimum())
+            DynamicRange=reconstruct.GetIntensityMaximum() - reconstruct.GetIntensityMinimum())
         residual.SetResidual(itk.ResidualSegmentationFilterEnums.Residual_L2 if args.residual == "l2" else
                              itk.ResidualSegmentationFilterEnums.Residual_SSIM)
         residual.Update()

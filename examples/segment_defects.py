@@ -30,9 +30,10 @@ def segment(image, model, threshold, residual="ssim", minimum_area=0, stride=30)
     label_type = itk.Image[itk.UC, image.GetImageDimension()]
     reconstruct = itk.AutoencoderReconstructionFilter[image_type, image_type].New(Input=image, Model=model,
                                                                                    Stride=stride)
+    reconstruct.Update()  # the intensity range it normalised with is the residual's dynamic range
     segmentation = itk.ResidualSegmentationFilter[image_type, label_type].New(
         Input1=image, Input2=reconstruct.GetOutput(), Threshold=threshold, MinimumDefectArea=minimum_area,
-        DynamicRange=model.GetIntensityMaximum() - model.GetIntensityMinimum())
+        DynamicRange=reconstruct.GetIntensityMaximum() - reconstruct.GetIntensityMinimum())
     segmentation.SetResidual(itk.ResidualSegmentationFilterEnums.Residual_L2 if residual == "l2" else
                              itk.ResidualSegmentationFilterEnums.Residual_SSIM)
     segmentation.Update()

@@ -155,7 +155,7 @@ ParseReference(const std::string & text)
       return { sigma };
     }
   }
-  throw UsageError("--reference must be 'blur' or 'blur:SIGMA' with SIGMA > 0, got '" + text + "'");
+  throw UsageError("--reference must be 'blur', 'blur:SIGMA' with SIGMA > 0, or 'none', got '" + text + "'");
 }
 
 std::vector<TestCase>
@@ -269,9 +269,10 @@ RunEvaluate(int argc, char * argv[])
   arguments.AddOption("mask-threshold", "V", "mask pixels > V are defect", "0");
   arguments.AddOption("pro-limit", "F", "false-positive-rate limit of AUPRO", "0.3");
   arguments.AddOption("worst", "N", "overlays written for the N worst false positives and false negatives", "3");
-  arguments.AddOption("reference", "blur|blur:S",
+  arguments.AddOption("reference", "blur|blur:S|none",
                       "also score Gaussian-blur 'reconstructions' (sigma 1, 2, 4 and 8 px of the model's grid, or S)\n"
-                      "with the same residual and metrics; a model beats its reference when it beats the best sigma");
+                      "with the same residual and metrics; a model beats its reference when it beats the best sigma",
+                      "blur");
   arguments.AddOption("image-score-sigma", "S",
                       "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)", "4");
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
@@ -310,7 +311,7 @@ RunEvaluate(int argc, char * argv[])
   };
   auto evaluation = newEvaluation();
   std::vector<double> referenceSigmas;
-  if (arguments.Has("reference"))
+  if (arguments.GetString("reference") != "none")
   {
     referenceSigmas = ParseReference(arguments.GetString("reference"));
   }

@@ -14,6 +14,8 @@ import time
 
 import itk
 
+AUGMENTATIONS = {"none": "Augmentation_None", "flip": "Augmentation_Flip", "flip+rot90": "Augmentation_FlipRotate90",
+                 "rotate": "Augmentation_SmallRotation"}
 LOSSES = {"ssim": "Loss_SSIM", "l2": "Loss_L2", "l1": "Loss_L1", "ssim+l1": "Loss_SSIMPlusL1"}
 
 
@@ -29,7 +31,12 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--patience", type=int, default=20, help="early-stopping patience (0: off)")
-    parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default="flip+rot90")
+    parser.add_argument("--no-augment", action="store_true", help="same as --augment none")
+    parser.add_argument("--validation-images", nargs="+", default=[], help="held-out defect-free images")
+    parser.add_argument("--scale", type=float, default=1.0, help="image scale the network works at")
+    parser.add_argument("--normalize", choices=["global", "per-image"], default="global")
+    parser.add_argument("--log", help="training log, CSV (default: OUTPUT.log.csv)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.checkpoint)")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint when it exists")
@@ -40,6 +47,9 @@ def main(argv=None):
     model.SetPatchSize(args.patch)
     model.SetLatentSize(args.latent)
     model.SetLoss(getattr(itk.AutoencoderModelEnums, LOSSES[args.loss]))
+    model.SetImageScale(args.scale)
+    model.SetIntensityNormalization(itk.AutoencoderModelEnums.Normalization_PerImage if args.normalize == "per-image"
+                                    else itk.AutoencoderModelEnums.Normalization_Global)
 
     trainer = itk.AutoencoderTrainer.New()
     trainer.SetModel(model)
@@ -50,7 +60,11 @@ def main(argv=None):
     trainer.SetBatchSize(args.batch)
     trainer.SetLearningRate(args.lr)
     trainer.SetPatience(args.patience)
-    trainer.SetAugment(not args.no_augment)
+    trainer.SetAugmentation(getattr(itk.AutoencoderTrainerEnums,
+                                    AUGMENTATIONS["none" if args.no_augment else args.augment]))
+    for path in args.validation_images:
+        trainer.AddValidationImageFile(path)
+    trainer.SetLogFile(args.log or args.output + ".log.csv")
     trainer.SetSeed(args.seed)
     trainer.SetCheckpointFile(args.checkpoint or args.output + ".checkpoint")
 

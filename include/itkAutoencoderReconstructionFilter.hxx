@@ -250,18 +250,8 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
     return;
   }
   // Scaled model: reconstruct the image resampled onto the output's grid.
-  using FloatImageType = Image<float, ImageDimension>;
-  auto copy = FloatImageType::New();
-  copy->CopyInformation(input);
-  copy->SetRegions(input->GetLargestPossibleRegion());
-  copy->Allocate();
-  ImageRegionConstIterator<TInputImage> in(input, input->GetLargestPossibleRegion());
-  for (float * out = copy->GetBufferPointer(); !in.IsAtEnd(); ++in, ++out)
-  {
-    *out = static_cast<float>(in.Get());
-  }
-  const auto scaled = ImageGrid::ResampleImage<ImageDimension>(copy, this->GetOutput()->GetLargestPossibleRegion().GetSize());
-  copy = nullptr;
+  const auto scaled = ImageGrid::ResampleImage<ImageDimension>(ImageGrid::ToFloatImage(input),
+                                                               this->GetOutput()->GetLargestPossibleRegion().GetSize());
   this->ReconstructRegion(scaled.GetPointer(), this->GetOutput()->GetRequestedRegion(), m_IntensityMinimum, range);
 }
 

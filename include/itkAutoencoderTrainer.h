@@ -219,6 +219,12 @@ private:
   SettingsText() const;
   void
   SetIntensityRange();
+#if !defined(ITK_WRAPPING_PARSER)
+  void
+  AddTo(std::vector<ImageType::ConstPointer> & list, const ImageType * image, const char * what);
+  void
+  AddFileTo(std::vector<ImageType::ConstPointer> & list, const std::string & fileName, const char * kind);
+#endif
 
   struct State;
   std::unique_ptr<State> m_State;

@@ -19,6 +19,7 @@
 #define itkImageGrid_h
 
 #include "itkImage.h"
+#include "itkImageRegionConstIterator.h"
 #include "SSIMAutoencoderExport.h"
 
 #include <algorithm>
@@ -82,6 +83,25 @@ ResampleImage(const Image<float, VDimension> * image, const Size<VDimension> & n
   const auto values = Resample(image->GetBufferPointer(), from, to);
   std::copy(values.begin(), values.end(), output->GetBufferPointer());
   return output;
+}
+
+/** A float copy of an image's largest region, with its geometry. */
+template<typename TImage>
+typename Image<float, TImage::ImageDimension>::Pointer
+ToFloatImage(const TImage * image)
+{
+  using FloatImageType = Image<float, TImage::ImageDimension>;
+  auto       copy = FloatImageType::New();
+  const auto region = image->GetLargestPossibleRegion();
+  copy->CopyInformation(image);
+  copy->SetRegions(region);
+  copy->Allocate();
+  ImageRegionConstIterator<TImage> in(image, region);
+  for (float * out = copy->GetBufferPointer(); !in.IsAtEnd(); ++in, ++out)
+  {
+    *out = static_cast<float>(in.Get());
+  }
+  return copy;
 }
 
 /** Whether two images cover the same samples (size, spacing, origin within 1e-6 of a sample). */

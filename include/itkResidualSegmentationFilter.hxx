@@ -138,18 +138,7 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 
   auto progress = ProgressAccumulator::New();
   progress->SetMiniPipelineFilter(this);
-  const auto toFloat = [](const TInputImage * input) {
-    auto copy = ResidualImageType::New();
-    copy->CopyInformation(input);
-    copy->SetRegions(input->GetLargestPossibleRegion());
-    copy->Allocate();
-    ImageRegionConstIterator<TInputImage> in(input, input->GetLargestPossibleRegion());
-    for (float * out = copy->GetBufferPointer(); !in.IsAtEnd(); ++in, ++out)
-    {
-      *out = static_cast<float>(in.Get());
-    }
-    return copy;
-  };
+  const auto toFloat = [](const TInputImage * input) { return ImageGrid::ToFloatImage(input); };
   const auto coarseSize = reconstruction->GetLargestPossibleRegion().GetSize();
   if (coarseSize == region.GetSize())
   {

@@ -58,37 +58,38 @@ train() {
     "${bf16[@]}" --resume "$@" > "$out_dir/$name/train.txt" 2>&1
 }
 
-# evaluate NAME RESIDUAL [extra ssimae evaluate options...]
+# evaluate NAME RESIDUAL OUTDIR [extra ssimae evaluate options...]: evaluates OUT/NAME/model.pt into OUTDIR.
 evaluate() {
-  local name=$1 residual=$2
-  shift 2
+  local name=$1 residual=$2 target=$3
+  shift 3
+  mkdir -p "$target"
   "$ssimae" evaluate --manifest "$manifest" --model "$out_dir/$name/model.pt" --residual "$residual" \
-    --stride "$STRIDE" --reference blur -o "$out_dir/$name" "$@" > "$out_dir/$name/evaluate.txt" 2>&1
-  tail -n 25 "$out_dir/$name/evaluate.txt"
+    --stride "$STRIDE" --reference blur -o "$target" "$@" > "$target/evaluate.txt" 2>&1
+  echo "== $target"
+  grep -v '^evaluate \[' "$target/evaluate.txt" | tr '\r' '\n' | grep -v '^evaluate \[' | tail -n 8
 }
 
 if [ "$mode" = table2 ]; then
-  # Table 2 of the paper, one factor at a time around the defaults above (SSIM-AE).
-  for latent in 50 100 200 500; do
-    LATENT=$latent train "latent-$latent" ssim &
-    wait_pair=$!
-    [ "$latent" = 100 ] || [ "$latent" = 500 ] && wait
-  done
+  # Table 2 of the paper, one factor at a time around the defaults above (SSIM-AE), two trainings at a time.
+  # The window rows re-evaluate the default model (OUT/ssim, trained by the first mode) with K x K windows.
+  LATENT=50 train latent-50 ssim &
+  LATENT=200 train latent-200 ssim &
   wait
-  for latent in 50 100 200 500; do evaluate "latent-$latent" ssim; done
-  for window in 3 7 11 15; do
-    evaluate latent-100 ssim --window-size "$window" -o "$out_dir/window-$window"
-  done
-  for patch in 32 128; do
-    PATCH=$patch train "patch-$patch" ssim &
-  done
+  LATENT=500 train latent-500 ssim &
+  PATCH=32 train patch-32 ssim &
   wait
-  for patch in 32 128; do evaluate "patch-$patch" ssim; done
+  PATCH=128 train patch-128 ssim
+  for name in latent-50 latent-200 latent-500 patch-32 patch-128; do
+    evaluate "$name" ssim "$out_dir/$name"
+  done
+  for window in 3 7 15; do
+    evaluate ssim ssim "$out_dir/window-$window" --window-size "$window"
+  done
   exit 0
 fi
 
 train ssim ssim &
 train l2 l2 &
 wait
-evaluate ssim ssim
-evaluate l2 l2
+evaluate ssim ssim "$out_dir/ssim"
+evaluate l2 l2 "$out_dir/l2"

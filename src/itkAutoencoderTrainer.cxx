@@ -380,31 +380,13 @@ CheckImage(const AutoencoderTrainer::ImageType * image, const char * what)
 void
 AutoencoderTrainer::AddImage(const ImageType * image)
 {
-  try
-  {
-    CheckImage(image, "AddImage");
-  }
-  catch (const std::exception & error)
-  {
-    itkExceptionMacro(<< error.what());
-  }
-  m_State->Images.push_back(image);
-  this->Modified();
+  this->AddTo(m_State->Images, image, "AddImage");
 }
 
 void
 AutoencoderTrainer::AddImageFile(const std::string & fileName)
 {
-  ImageType::Pointer image;
-  try
-  {
-    image = ReadTrainingImage(fileName, "training image");
-  }
-  catch (const std::exception & error)
-  {
-    itkExceptionMacro(<< error.what());
-  }
-  this->AddImage(image);
+  this->AddFileTo(m_State->Images, fileName, "training image");
 }
 
 void
@@ -423,31 +405,45 @@ AutoencoderTrainer::GetNumberOfImages() const
 void
 AutoencoderTrainer::AddValidationImage(const ImageType * image)
 {
-  try
-  {
-    CheckImage(image, "AddValidationImage");
-  }
-  catch (const std::exception & error)
-  {
-    itkExceptionMacro(<< error.what());
-  }
-  m_State->ValidationImages.push_back(image);
-  this->Modified();
+  this->AddTo(m_State->ValidationImages, image, "AddValidationImage");
 }
 
 void
 AutoencoderTrainer::AddValidationImageFile(const std::string & fileName)
 {
-  ImageType::Pointer image;
+  this->AddFileTo(m_State->ValidationImages, fileName, "validation image");
+}
+
+void
+AutoencoderTrainer::AddTo(std::vector<ImageType::ConstPointer> & list, const ImageType * image, const char * what)
+{
   try
   {
-    image = ReadTrainingImage(fileName, "validation image");
+    CheckImage(image, what);
   }
   catch (const std::exception & error)
   {
     itkExceptionMacro(<< error.what());
   }
-  this->AddValidationImage(image);
+  list.push_back(image);
+  this->Modified();
+}
+
+void
+AutoencoderTrainer::AddFileTo(std::vector<ImageType::ConstPointer> & list,
+                              const std::string &                    fileName,
+                              const char *                           kind)
+{
+  ImageType::Pointer image;
+  try
+  {
+    image = ReadTrainingImage(fileName, kind);
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro(<< error.what());
+  }
+  this->AddTo(list, image, kind);
 }
 
 void

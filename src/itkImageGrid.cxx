@@ -25,21 +25,29 @@ namespace itk {
 namespace ImageGrid {
 
 namespace {
+// Samples between neighbours along `axis` (stride), and the number of blocks of lines along it (outer).
+void
+AxisLayout(const SizesType & size, std::size_t axis, std::size_t & stride, std::size_t & outer)
+{
+  stride = 1;
+  for (std::size_t d = 0; d < axis; ++d)
+  {
+    stride *= size[d];
+  }
+  outer = 1;
+  for (std::size_t d = axis + 1; d < size.size(); ++d)
+  {
+    outer *= size[d];
+  }
+}
+
 // Calls `line(first, stride)` for every line of samples along `axis`.
 template<typename TFunction>
 void
 ForEachLine(const SizesType & size, std::size_t axis, TFunction line)
 {
-  std::size_t stride = 1;
-  for (std::size_t d = 0; d < axis; ++d)
-  {
-    stride *= size[d];
-  }
-  std::size_t outer = 1;
-  for (std::size_t d = axis + 1; d < size.size(); ++d)
-  {
-    outer *= size[d];
-  }
+  std::size_t stride = 0, outer = 0;
+  AxisLayout(size, axis, stride, outer);
   for (std::size_t o = 0; o < outer; ++o)
   {
     for (std::size_t i = 0; i < stride; ++i)
@@ -106,16 +114,8 @@ ResampleAxis(const std::vector<float> & values, const SizesType & size, std::siz
     fraction[j] = position - static_cast<double>(low[j]);
   }
   // Lines of the output are addressed like those of the input, with the axis length replaced.
-  std::size_t stride = 1;
-  for (std::size_t d = 0; d < axis; ++d)
-  {
-    stride *= size[d];
-  }
-  std::size_t outer = 1;
-  for (std::size_t d = axis + 1; d < size.size(); ++d)
-  {
-    outer *= size[d];
-  }
+  std::size_t stride = 0, outer = 0;
+  AxisLayout(size, axis, stride, outer);
   for (std::size_t o = 0; o < outer; ++o)
   {
     for (std::size_t i = 0; i < stride; ++i)

@@ -78,6 +78,42 @@ def main(examples):
         aborting.Train()
         check(aborting.GetEpoch() == 1, f"abort from an observer stops after epoch 1: {aborting.GetEpoch()}")
 
+        # Held-out validation images, an augmentation mode, a training log, and a model that works at half scale
+        # with per-image normalisation: the settings reach the model file, and its reconstruction lies on the
+        # half-size grid while the residual comes back on the image's grid.
+        scaled = small_model()
+        scaled.SetImageScale(0.5)
+        scaled.SetIntensityNormalization(itk.AutoencoderModelEnums.Normalization_PerImage)
+        log = os.path.join(tmp, "log.csv")
+        held_out = make_trainer(scaled, [generator.MakeTexture(i + 10) for i in range(2)], epochs=2)
+        held_out.AddValidationImage(textures[0])
+        held_out.SetAugmentation(itk.AutoencoderTrainerEnums.Augmentation_Flip)
+        held_out.SetLogFile(log)
+        held_out.Train()
+        check(held_out.GetNumberOfValidationImages() == 1, "one held-out validation image")
+        rows = open(log).read().splitlines()
+        check(rows[0] == "epoch,patches_seen,training_loss,validation_loss,seconds" and len(rows) == 3,
+              f"training log: {rows}")
+        scaled_path = os.path.join(tmp, "scaled.pt")
+        scaled.Save(scaled_path)
+        reloaded = itk.AutoencoderModel.New()
+        reloaded.Load(scaled_path)
+        check(reloaded.GetImageScale() == 0.5 and reloaded.GetMetadataValue("training.augmentation") == "flip" and
+              reloaded.GetIntensityNormalization() == itk.AutoencoderModelEnums.Normalization_PerImage,
+              "scale, normalisation and augmentation stored in the model file")
+        image_type, label_type = itk.Image[itk.F, 2], itk.Image[itk.UC, 2]
+        odd = generator.MakeTexture(20)  # 64 x 48
+        reconstruction = itk.AutoencoderReconstructionFilter[image_type, image_type].New(Input=odd, Model=reloaded)
+        reconstruction.Update()
+        check(tuple(reconstruction.GetOutput().GetLargestPossibleRegion().GetSize()) == (32, 24),
+              f"half-scale reconstruction grid {reconstruction.GetOutput().GetLargestPossibleRegion().GetSize()}")
+        segment = itk.ResidualSegmentationFilter[image_type, label_type].New(
+            Input1=odd, Input2=reconstruction.GetOutput(), Threshold=0.5,
+            DynamicRange=reconstruction.GetIntensityMaximum() - reconstruction.GetIntensityMinimum())
+        segment.Update()
+        check(itk.array_from_image(segment.GetResidualOutput()).shape == (48, 64),
+              "residual on the image's own grid")
+
         files = []
         for i, texture in enumerate(textures):
             files.append(os.path.join(tmp, f"texture{i}.png"))
