@@ -133,26 +133,14 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateOutputInform
     itkExceptionMacro("the model's image scale must be positive, got " << scale);
   }
   // The scaled grid covers the input's extent: spacing grows as the number of samples shrinks.
-  const auto   largest = input->GetLargestPossibleRegion();
   unsigned int axes[2];
   this->PlaneAxes(axes[0], axes[1]);
-  typename OutputImageType::SizeType    size = largest.GetSize();
-  typename OutputImageType::SpacingType spacing = input->GetSpacing();
-  Vector<double, ImageDimension>        shift;
-  shift.Fill(0.0);
+  typename OutputImageType::SizeType size = input->GetLargestPossibleRegion().GetSize();
   for (const unsigned int d : axes)
   {
-    size[d] = ImageGrid::ScaledSize(largest.GetSize(d), scale);
-    const double newSpacing = spacing[d] * static_cast<double>(largest.GetSize(d)) / static_cast<double>(size[d]);
-    shift[d] = 0.5 * (newSpacing - spacing[d]);
-    spacing[d] = newSpacing;
+    size[d] = ImageGrid::ScaledSize(size[d], scale);
   }
-  typename TInputImage::PointType origin;
-  input->TransformIndexToPhysicalPoint(largest.GetIndex(), origin);
-  OutputImageType * output = this->GetOutput();
-  output->SetLargestPossibleRegion(OutputImageRegionType(size));
-  output->SetSpacing(spacing);
-  output->SetOrigin(origin + input->GetDirection() * shift);
+  ImageGrid::SetResampledGeometry<ImageDimension>(input, size, this->GetOutput());
 }
 
 template<typename TInputImage, typename TOutputImage>

@@ -51,34 +51,45 @@ GaussianBlur(const float * values, const SizesType & size, const std::vector<dou
 SSIMAutoencoder_EXPORT std::vector<float>
 Resample(const float * values, const SizesType & size, const SizesType & newSize);
 
-/** An image resampled onto `newSize` samples covering the same physical extent (spacing scaled, origin shifted to
- * the new first cell centre, direction kept). */
+/** Gives `target` the grid of `newSize` samples that covers the same physical extent as `image`'s largest region:
+ * spacing scaled by old / new samples, origin moved to the new first cell centre, direction kept. */
+template<unsigned int VDimension>
+void
+SetResampledGeometry(const ImageBase<VDimension> * image, const Size<VDimension> & newSize, ImageBase<VDimension> * target)
+{
+  const auto                 region = image->GetLargestPossibleRegion();
+  auto                       spacing = image->GetSpacing();
+  Vector<double, VDimension> shift;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    const double newSpacing = spacing[d] * static_cast<double>(region.GetSize(d)) / static_cast<double>(newSize[d]);
+    shift[d] = 0.5 * (newSpacing - spacing[d]);
+    spacing[d] = newSpacing;
+  }
+  typename ImageBase<VDimension>::PointType origin;
+  image->TransformIndexToPhysicalPoint(region.GetIndex(), origin);
+  target->SetLargestPossibleRegion(ImageRegion<VDimension>(newSize));
+  target->SetSpacing(spacing);
+  target->SetDirection(image->GetDirection());
+  target->SetOrigin(origin + image->GetDirection() * shift);
+}
+
+/** An image resampled onto `newSize` samples covering the same physical extent (SetResampledGeometry). */
 template<unsigned int VDimension>
 typename Image<float, VDimension>::Pointer
 ResampleImage(const Image<float, VDimension> * image, const Size<VDimension> & newSize)
 {
   using ImageType = Image<float, VDimension>;
-  const auto region = image->GetBufferedRegion();
-  SizesType  from(VDimension), to(VDimension);
-  auto       spacing = image->GetSpacing();
-  Vector<double, VDimension> shift;
+  SizesType from(VDimension), to(VDimension);
   for (unsigned int d = 0; d < VDimension; ++d)
   {
-    from[d] = region.GetSize(d);
+    from[d] = image->GetBufferedRegion().GetSize(d);
     to[d] = newSize[d];
-    const double newSpacing = spacing[d] * static_cast<double>(from[d]) / static_cast<double>(to[d]);
-    shift[d] = 0.5 * (newSpacing - spacing[d]);
-    spacing[d] = newSpacing;
   }
   auto output = ImageType::New();
-  typename ImageType::RegionType outputRegion;
-  outputRegion.SetSize(newSize);
-  output->SetRegions(outputRegion);
-  output->SetSpacing(spacing);
-  output->SetDirection(image->GetDirection());
-  typename ImageType::PointType origin;
-  image->TransformIndexToPhysicalPoint(region.GetIndex(), origin);
-  output->SetOrigin(origin + image->GetDirection() * shift);
+  SetResampledGeometry<VDimension>(image, newSize, output);
+  output->SetBufferedRegion(output->GetLargestPossibleRegion());
+  output->SetRequestedRegion(output->GetLargestPossibleRegion());
   output->Allocate();
   const auto values = Resample(image->GetBufferPointer(), from, to);
   std::copy(values.begin(), values.end(), output->GetBufferPointer());
@@ -102,27 +113,6 @@ ToFloatImage(const TImage * image)
     *out = static_cast<float>(in.Get());
   }
   return copy;
-}
-
-/** Whether two images cover the same samples (size, spacing, origin within 1e-6 of a sample). */
-template<unsigned int VDimension>
-bool
-SameGrid(const ImageBase<VDimension> * a, const ImageBase<VDimension> * b)
-{
-  if (a->GetLargestPossibleRegion().GetSize() != b->GetLargestPossibleRegion().GetSize())
-  {
-    return false;
-  }
-  for (unsigned int d = 0; d < VDimension; ++d)
-  {
-    const double tolerance = 1e-6 * a->GetSpacing()[d];
-    if (std::abs(a->GetSpacing()[d] - b->GetSpacing()[d]) > tolerance ||
-        std::abs(a->GetOrigin()[d] - b->GetOrigin()[d]) > tolerance)
-    {
-      return false;
-    }
-  }
-  return true;
 }
 
 } // namespace ImageGrid
