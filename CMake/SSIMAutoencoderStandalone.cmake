@@ -14,6 +14,7 @@ set(SSIMAutoencoder_ITK_COMPONENTS
   ITKIONIFTI
   ITKIOBMP
   ITKIOVTK
+  ITKConnectedComponents
   )
 find_package(ITK 5.2 REQUIRED COMPONENTS ${SSIMAutoencoder_ITK_COMPONENTS})
 include(${ITK_USE_FILE})

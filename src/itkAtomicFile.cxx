@@ -1,0 +1,145 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "itkAtomicFile.h"
+
+#include "itkMacro.h"
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <system_error>
+
+namespace itk
+{
+namespace
+{
+std::string
+Lowercase(std::string text)
+{
+  for (char & c : text)
+  {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+std::string
+RandomSuffix()
+{
+  static thread_local std::mt19937_64 engine{ std::random_device{}() };
+  static const char                   digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string                         suffix(8, '0');
+  for (char & c : suffix)
+  {
+    c = digits[engine() % 36];
+  }
+  return suffix;
+}
+
+[[noreturn]] void
+Fail(const std::string & path, const std::string & problem)
+{
+  ExceptionObject error(__FILE__, __LINE__, "cannot write '" + path + "': " + problem, ITK_LOCATION);
+  throw error;
+}
+} // namespace
+
+std::string
+AtomicFile::TemporaryPath(const std::string & path)
+{
+  const std::filesystem::path target(path);
+  // ".nii.gz" and friends: keep every extension after the first dot of the file name.
+  const std::string name = target.filename().string();
+  const auto        dot = name.find('.', 1);
+  const std::string stem = dot == std::string::npos ? name : name.substr(0, dot);
+  const std::string extension = dot == std::string::npos ? "" : name.substr(dot);
+  return (target.parent_path() / ("." + stem + ".partial-" + RandomSuffix() + extension)).string();
+}
+
+bool
+AtomicFile::IsAtomic(const std::string & path)
+{
+  const std::string extension = Lowercase(std::filesystem::path(path).extension().string());
+  return extension != ".mhd" && extension != ".hdr";
+}
+
+void
+AtomicFile::Write(const std::string & path, const std::function<void(const std::string &)> & write)
+{
+  if (path.empty())
+  {
+    Fail(path, "the file name is empty");
+  }
+  if (!IsAtomic(path))
+  {
+    try
+    {
+      write(path);
+    }
+    catch (const ExceptionObject & error)
+    {
+      Fail(path, error.GetDescription());
+    }
+    catch (const std::exception & error)
+    {
+      Fail(path, error.what());
+    }
+    return;
+  }
+  const std::string temporary = TemporaryPath(path);
+  std::error_code   ignored;
+  try
+  {
+    write(temporary);
+  }
+  catch (const ExceptionObject & error)
+  {
+    std::filesystem::remove(temporary, ignored);
+    Fail(path, error.GetDescription());
+  }
+  catch (const std::exception & error)
+  {
+    std::filesystem::remove(temporary, ignored);
+    Fail(path, error.what());
+  }
+  std::error_code renamed;
+  std::filesystem::rename(temporary, path, renamed);
+  if (renamed)
+  {
+    std::filesystem::remove(temporary, ignored);
+    Fail(path, "cannot move the written file into place (" + renamed.message() + ")");
+  }
+}
+
+void
+AtomicFile::WriteText(const std::string & path, const std::string & text)
+{
+  Write(path, [&text](const std::string & temporary) {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out)
+    {
+      throw std::runtime_error("the file system refused the data (disk full or no permission?)");
+    }
+  });
+}
+
+} // namespace itk
