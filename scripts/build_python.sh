@@ -200,9 +200,9 @@ fi
 # --- this module against the wrapped ITK -------------------------------------------------------------------------
 cxx_build=$(realpath -m "${SSIMAE_CXX_BUILD:-"$source_dir/build"}")
 ssimae_option=()
-[ -x "$cxx_build/examples/ssimae" ] && ssimae_option=(-DSSIMAutoencoder_SSIMAE_EXECUTABLE="$cxx_build/examples/ssimae")
+[ -x "$cxx_build/bin/ssimae" ] && ssimae_option=(-DSSIMAutoencoder_SSIMAE_EXECUTABLE="$cxx_build/bin/ssimae")
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DITK_DIR="$itk_build" \
-  -DBUILD_TESTING=ON -DSSIMAutoencoder_BUILD_EXAMPLES=OFF -DSSIMAutoencoder_BUILD_CXX_TESTS=OFF \
+  -DBUILD_TESTING=ON -DSSIMAutoencoder_BUILD_APPS=OFF -DSSIMAutoencoder_BUILD_CXX_TESTS=OFF \
   -DITK_FORBID_DOWNLOADS=ON -DITK_USE_KWSTYLE=OFF -DITK_USE_CLANG_FORMAT=OFF \
   -DITK_USE_SYSTEM_CASTXML=ON -DCASTXML_EXECUTABLE=/usr/bin/castxml \
   -DITK_USE_SYSTEM_SWIG=ON -DSWIG_EXECUTABLE=/usr/bin/swig4.0 -DPython3_EXECUTABLE=$python "${ssimae_option[@]}"

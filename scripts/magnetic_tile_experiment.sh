@@ -13,7 +13,7 @@ set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data_dir=${1:-"$source_dir/../shared/data/magnetic_tile"}
 out_dir=${2:-"$PWD/magnetic-tile-results"}
-ssimae=${SSIMAE:-"$source_dir/build/examples/ssimae"}
+ssimae=${SSIMAE:-"$source_dir/build/bin/ssimae"}
 PATCHES=${PATCHES:-10000}
 EPOCHS=${EPOCHS:-200}
 PATCH=${PATCH:-64}

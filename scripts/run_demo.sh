@@ -9,4 +9,4 @@ output_dir=${1:-"$PWD/demo-output"}
 bash "$source_dir/scripts/install_dependencies.sh"
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j "$(nproc)" --target ssimae
-"$build_dir/examples/ssimae" demo --out "$output_dir"
+"$build_dir/bin/ssimae" demo --out "$output_dir"

@@ -5,7 +5,7 @@
 set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${1:-"$PWD/streaming-benchmark"}
-ssimae=${SSIMAE:-"$source_dir/build/examples/ssimae"}
+ssimae=${SSIMAE:-"$source_dir/build/bin/ssimae"}
 mkdir -p "$work"
 /usr/bin/python3 - "$work" <<'PY'
 import sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end checks of the ssimae program's ssim, evaluate and plot commands on real files.
 
-    /usr/bin/python3 test/scripts/check_ssimae_cli.py PATH/TO/ssimae
+    /usr/bin/python3 apps/ssimae/test/check_ssimae_cli.py PATH/TO/ssimae
 
 Makes small images, masks and residual maps in a temporary directory, runs ssimae, and checks
 - `ssimae evaluate` metrics against scikit-learn's roc_auc_score on the same pixels (1e-9; the smoothed image

@@ -21,22 +21,6 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaePlot.h"
 
-#include <vtkAxis.h>
-#include <vtkChartLegend.h>
-#include <vtkChartXY.h>
-#include <vtkContextScene.h>
-#include <vtkContextView.h>
-#include <vtkFloatArray.h>
-#include <vtkNew.h>
-#include <vtkPNGWriter.h>
-#include <vtkPen.h>
-#include <vtkPlot.h>
-#include <vtkRenderWindow.h>
-#include <vtkRenderer.h>
-#include <vtkTable.h>
-#include <vtkTextProperty.h>
-#include <vtkWindowToImageFilter.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -49,18 +33,12 @@
 namespace ssimae {
 
 namespace {
-struct Series
-{
-  std::vector<double> X;
-  std::vector<double> Y;
-};
-
-std::vector<std::pair<std::string, Series>>
+std::vector<Curve>
 ReadCurves(const std::string & path)
 {
   RequireReadableFile(path, "curve file");
   std::ifstream                               file(path);
-  std::vector<std::pair<std::string, Series>> curves;
+  std::vector<Curve>                          curves;
   std::map<std::string, std::size_t>          index;
   std::string                                 line;
   std::size_t                                 number = 0;
@@ -80,12 +58,12 @@ ReadCurves(const std::string & path)
     if (!index.count(name))
     {
       index[name] = curves.size();
-      curves.push_back({ name, Series{} });
+      curves.push_back(Curve{ name, {}, {} });
     }
     try
     {
-      curves[index[name]].second.X.push_back(std::stod(x));
-      curves[index[name]].second.Y.push_back(std::stod(y));
+      curves[index[name]].X.push_back(std::stod(x));
+      curves[index[name]].Y.push_back(std::stod(y));
     }
     catch (const std::exception &)
     {
@@ -125,70 +103,24 @@ RunPlot(int argc, char * argv[])
     throw UsageError("--output is required");
   }
   const auto curves = ReadCurves(arguments.GetPositionals()[0]);
+  if (!PlotsAvailable())
+  {
+    throw CommandError("this ssimae was built without VTK, so it draws no plots; the curves stay in the CSV file");
+  }
   if (std::getenv("DISPLAY") == nullptr || std::string(std::getenv("DISPLAY")).empty())
   {
     throw CommandError("no X display (DISPLAY is not set): VTK cannot render here. Run 'xvfb-run -a ssimae plot ...' "
                        "(apt-get install xvfb)");
   }
 
-  vtkNew<vtkContextView> view;
-  view->GetRenderWindow()->SetOffScreenRendering(1);
-  view->GetRenderWindow()->SetSize(static_cast<int>(arguments.GetPositiveInteger("width")),
-                                   static_cast<int>(arguments.GetPositiveInteger("height")));
-  view->GetRenderer()->SetBackground(1.0, 1.0, 1.0);
-  vtkNew<vtkChartXY> chart;
-  view->GetScene()->AddItem(chart);
-  chart->SetTitle(arguments.GetString("title"));
-  chart->GetTitleProperties()->SetFontSize(18);
-  chart->SetShowLegend(curves.size() > 1);
-  chart->GetAxis(vtkAxis::BOTTOM)->SetTitle(arguments.GetString("xlabel"));
-  chart->GetAxis(vtkAxis::LEFT)->SetTitle(arguments.GetString("ylabel"));
-  chart->GetAxis(vtkAxis::BOTTOM)->SetBehavior(vtkAxis::FIXED);
-  chart->GetAxis(vtkAxis::BOTTOM)->SetRange(0.0, arguments.GetDouble("xmax"));
-  chart->GetAxis(vtkAxis::LEFT)->SetBehavior(vtkAxis::FIXED);
-  chart->GetAxis(vtkAxis::LEFT)->SetRange(0.0, 1.0);
-
-  static const unsigned char             colours[][3] = { { 31, 119, 180 }, { 214, 39, 40 },   { 44, 160, 44 },
-                                                          { 255, 127, 14 }, { 148, 103, 189 }, { 23, 190, 207 } };
-  std::vector<vtkSmartPointer<vtkTable>> tables;
-  for (std::size_t c = 0; c < curves.size(); ++c)
-  {
-    auto                  table = vtkSmartPointer<vtkTable>::New();
-    vtkNew<vtkFloatArray> x;
-    x->SetName("x");
-    vtkNew<vtkFloatArray> y;
-    y->SetName(curves[c].first.c_str());
-    table->AddColumn(x);
-    table->AddColumn(y);
-    const auto & series = curves[c].second;
-    table->SetNumberOfRows(static_cast<vtkIdType>(series.X.size()));
-    for (std::size_t i = 0; i < series.X.size(); ++i)
-    {
-      table->SetValue(static_cast<vtkIdType>(i), 0, series.X[i]);
-      table->SetValue(static_cast<vtkIdType>(i), 1, series.Y[i]);
-    }
-    vtkPlot * line = chart->AddPlot(vtkChart::LINE);
-    line->SetInputData(table, 0, 1);
-    const auto * colour = colours[c % 6];
-    line->SetColor(colour[0], colour[1], colour[2], 255);
-    line->SetWidth(2.0);
-    tables.push_back(table);
-  }
-  view->GetRenderWindow()->Render();
-  vtkNew<vtkWindowToImageFilter> capture;
-  capture->SetInput(view->GetRenderWindow());
-  capture->Update();
-  const std::string    output = arguments.GetString("output");
-  const std::string    partial = output + ".partial.png";
-  vtkNew<vtkPNGWriter> writer;
-  writer->SetFileName(partial.c_str());
-  writer->SetInputConnection(capture->GetOutputPort());
-  writer->Write();
-  if (std::rename(partial.c_str(), output.c_str()) != 0)
-  {
-    std::remove(partial.c_str());
-    throw CommandError("cannot write plot '" + output + "'");
-  }
+  ChartSettings settings;
+  settings.Title = arguments.GetString("title");
+  settings.XLabel = arguments.GetString("xlabel");
+  settings.YLabel = arguments.GetString("ylabel");
+  settings.XMaximum = arguments.GetDouble("xmax");
+  settings.Width = static_cast<int>(arguments.GetPositiveInteger("width"));
+  settings.Height = static_cast<int>(arguments.GetPositiveInteger("height"));
+  DrawChart(curves, settings, arguments.GetString("output"));
   return 0;
 }
 
@@ -216,6 +148,10 @@ OnPath(const std::string & program)
 std::string
 RunPlotSubprocess(const std::vector<std::string> & plotArguments)
 {
+  if (!PlotsAvailable())
+  {
+    return "this ssimae was built without VTK: plots not drawn; the curves are in the CSV files";
+  }
   std::vector<std::string> command;
   const char *             display = std::getenv("DISPLAY");
   if (display == nullptr || std::string(display).empty())
@@ -270,3 +206,21 @@ RunPlotSubprocess(const std::vector<std::string> & plotArguments)
 }
 
 } // namespace ssimae
+
+#ifndef SSIMAE_WITH_VTK
+namespace ssimae {
+
+bool
+PlotsAvailable()
+{
+  return false;
+}
+
+void
+DrawChart(const std::vector<Curve> &, const ChartSettings &, const std::string &)
+{
+  throw CommandError("this ssimae was built without VTK, so it draws no plots");
+}
+
+} // namespace ssimae
+#endif

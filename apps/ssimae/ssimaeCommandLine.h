@@ -19,9 +19,15 @@
 #define ssimaeCommandLine_h
 
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace CLI
+{
+class App;
+}
 
 namespace ssimae {
 
@@ -39,11 +45,11 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/** \brief Small option parser for the ssimae subcommands.
+/** \brief The options of one ssimae subcommand, parsed by CLI11.
  *
  * Options are `--name VALUE` or `--name=VALUE` (`-o` stands for `--output`); flags are `--name`; everything else is
- * positional. Every option
- * has a help line, and `--help` prints them all. */
+ * positional. Every option has a help line, and `--help` prints them all. Numbers are read strictly: trailing
+ * characters, non-finite values and whole numbers beyond the range of `int` are usage errors naming the option. */
 class ArgumentParser
 {
 public:
@@ -90,7 +96,7 @@ public:
   }
 
   std::string
-  Help() const;
+  Help();
 
 private:
   struct Option
@@ -105,6 +111,8 @@ private:
 
   const Option &
   Find(const std::string & name) const;
+  std::unique_ptr<CLI::App>
+  MakeApp();
 
   std::string                                     m_Command;
   std::string                                     m_Usage;
@@ -114,7 +122,8 @@ private:
   std::string                                     m_PositionalHelp;
   std::size_t                                     m_MinimumPositionals{ 0 };
   std::size_t                                     m_MaximumPositionals{ 0 };
-  std::map<std::string, std::vector<std::string>> m_Values;
+  std::vector<std::vector<std::string>>           m_Results; // one per option, in m_Options order
+  std::vector<std::string>                        m_Flags;
   std::vector<std::string>                        m_Positionals;
 };
 

@@ -17,6 +17,11 @@
  *=========================================================================*/
 #include "ssimaeCommandLine.h"
 
+#include "itkAtomicFile.h"
+#include "itkMacro.h"
+
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,13 +30,21 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <sys/stat.h>
+#include <filesystem>
+#include <limits>
 #include <unistd.h>
 
 namespace ssimae {
 
+namespace {
+// Whole numbers larger than this are refused rather than narrowed (sizes, counts, seeds, threads are ints inside).
+constexpr long long LargestInteger = std::numeric_limits<int>::max();
+} // namespace
+
 ArgumentParser::ArgumentParser(std::string command, std::string usage, std::string description)
-    : m_Command(std::move(command)), m_Usage(std::move(usage)), m_Description(std::move(description))
+  : m_Command(std::move(command))
+  , m_Usage(std::move(usage))
+  , m_Description(std::move(description))
 {}
 
 void
@@ -77,88 +90,106 @@ ArgumentParser::Find(const std::string & name) const
       return option;
     }
   }
-  throw UsageError("unknown option --" + name + " for 'ssimae " + m_Command + "'");
+  throw std::logic_error("ssimae " + m_Command + ": option --" + name + " was never declared");
+}
+
+namespace {
+// CLI11 option names: `-o` stands for `--output`, as in most tools.
+std::string
+OptionNames(const std::string & name)
+{
+  return name == "output" ? "-o,--output" : "--" + name;
+}
+} // namespace
+
+namespace {
+// CLI11's help with the command's own usage line (it names the positional arguments better than CLI11 can).
+class HelpFormatter : public CLI::Formatter
+{
+public:
+  explicit HelpFormatter(std::string usage)
+    : m_Usage(std::move(usage))
+  {
+    this->column_width(30);
+  }
+  std::string
+  make_usage(const CLI::App *, std::string) const override
+  {
+    return m_Usage + "\n";
+  }
+
+private:
+  std::string m_Usage;
+};
+} // namespace
+
+std::unique_ptr<CLI::App>
+ArgumentParser::MakeApp()
+{
+  auto app = std::make_unique<CLI::App>(m_Description, "ssimae " + m_Command);
+  app->formatter(std::make_shared<HelpFormatter>("Usage: ssimae " + m_Command + " " + m_Usage));
+  m_Results.assign(m_Options.size(), {});
+  for (std::size_t i = 0; i < m_Options.size(); ++i)
+  {
+    const Option & option = m_Options[i];
+    if (option.IsFlag)
+    {
+      app->add_flag(OptionNames(option.Name), option.Help);
+      continue;
+    }
+    CLI::Option * added = app->add_option(OptionNames(option.Name), m_Results[i], option.Help);
+    added->type_name(option.ValueName);
+    if (option.IsList)
+    {
+      added->expected(1, CLI::detail::expected_max_vector_size)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    }
+    else
+    {
+      added->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      if (!option.Default.empty())
+      {
+        added->default_str(option.Default);
+      }
+    }
+  }
+  if (!m_PositionalName.empty())
+  {
+    const int maximum = m_MaximumPositionals == 0 ? CLI::detail::expected_max_vector_size
+                                                  : static_cast<int>(m_MaximumPositionals);
+    app->add_option(m_PositionalName, m_Positionals, m_PositionalHelp)
+      ->type_name("")
+      ->expected(static_cast<int>(m_MinimumPositionals), maximum)
+      ->required(m_MinimumPositionals > 0);
+  }
+  return app;
 }
 
 bool
 ArgumentParser::Parse(int argc, char * argv[], int first)
 {
-  for (int i = first; i < argc; ++i)
+  auto                     app = this->MakeApp();
+  std::vector<std::string> arguments(argv + first, argv + argc);
+  std::reverse(arguments.begin(), arguments.end()); // CLI11 takes them last first
+  try
   {
-    std::string argument = argv[i];
-    if (argument == "-o")
-    {
-      argument = "--output";
-    }
-    if (argument == "--help" || argument == "-h")
-    {
-      std::cout << this->Help();
-      return false;
-    }
-    if (argument.size() > 2 && argument.compare(0, 2, "--") == 0)
-    {
-      std::string name = argument.substr(2);
-      std::string inlineValue;
-      bool        hasInlineValue = false;
-      const auto  equals = name.find('=');
-      if (equals != std::string::npos)
-      {
-        inlineValue = name.substr(equals + 1);
-        name = name.substr(0, equals);
-        hasInlineValue = true;
-      }
-      const Option & option = this->Find(name);
-      if (option.IsFlag)
-      {
-        if (hasInlineValue)
-        {
-          throw UsageError("--" + name + " is a flag and takes no value");
-        }
-        m_Values[name] = { "1" };
-        continue;
-      }
-      if (hasInlineValue)
-      {
-        m_Values[name].push_back(inlineValue);
-        continue;
-      }
-      if (option.IsList)
-      {
-        bool any = false;
-        // Values run up to the next option (anything starting with '-', such as -o or --name).
-        while (i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] != '\0'))
-        {
-          m_Values[name].push_back(argv[++i]);
-          any = true;
-        }
-        if (!any)
-        {
-          throw UsageError("--" + name + " needs at least one " + option.ValueName);
-        }
-        continue;
-      }
-      if (i + 1 >= argc)
-      {
-        throw UsageError("--" + name + " needs a value (" + option.ValueName + ")");
-      }
-      m_Values[name] = { argv[++i] };
-      continue;
-    }
-    m_Positionals.push_back(argument);
+    app->parse(arguments);
   }
-  if (m_Positionals.size() < m_MinimumPositionals)
+  catch (const CLI::CallForHelp &)
   {
-    throw UsageError("'ssimae " + m_Command + "' needs " + std::to_string(m_MinimumPositionals) + " " +
-                     m_PositionalName + " argument(s), got " + std::to_string(m_Positionals.size()));
+    std::cout << app->help();
+    return false;
   }
-  if (m_MaximumPositionals > 0 && m_Positionals.size() > m_MaximumPositionals)
+  catch (const CLI::ParseError & error)
   {
-    throw UsageError("'ssimae " + m_Command + "' takes at most " + std::to_string(m_MaximumPositionals) + " " +
-                     m_PositionalName + " argument(s), got " + std::to_string(m_Positionals.size()));
+    throw UsageError(error.what());
   }
-  if (m_PositionalName.empty() && !m_Positionals.empty())
+  m_Flags.clear();
+  for (const auto & option : m_Options)
   {
-    throw UsageError("unexpected argument '" + m_Positionals.front() + "'");
+    if (option.IsFlag && app->count("--" + option.Name) > 0)
+    {
+      m_Flags.push_back(option.Name);
+    }
   }
   return true;
 }
@@ -166,61 +197,53 @@ ArgumentParser::Parse(int argc, char * argv[], int first)
 bool
 ArgumentParser::Has(const std::string & name) const
 {
-  this->Find(name);
-  const auto found = m_Values.find(name);
-  return found != m_Values.end() && !found->second.empty();
+  const Option & option = this->Find(name);
+  if (option.IsFlag)
+  {
+    return std::find(m_Flags.begin(), m_Flags.end(), name) != m_Flags.end();
+  }
+  return !m_Results[static_cast<std::size_t>(&option - m_Options.data())].empty();
 }
 
 std::string
 ArgumentParser::GetString(const std::string & name) const
 {
   const Option & option = this->Find(name);
-  const auto     found = m_Values.find(name);
-  if (found == m_Values.end() || found->second.empty())
-  {
-    return option.Default;
-  }
-  return found->second.back();
+  const auto &   values = m_Results[static_cast<std::size_t>(&option - m_Options.data())];
+  return values.empty() ? option.Default : values.back();
 }
 
 double
 ArgumentParser::GetDouble(const std::string & name) const
 {
   const std::string text = this->GetString(name);
-  try
-  {
-    std::size_t  used = 0;
-    const double value = std::stod(text, &used);
-    if (used != text.size())
-    {
-      throw std::invalid_argument(text);
-    }
-    return value;
-  }
-  catch (const std::exception &)
+  double            value = 0.0;
+  if (!CLI::detail::lexical_cast(text, value))
   {
     throw UsageError("--" + name + " expects a number, got '" + text + "'");
   }
+  if (!std::isfinite(value))
+  {
+    throw UsageError("--" + name + " expects a finite number, got '" + text + "'");
+  }
+  return value;
 }
 
 long
 ArgumentParser::GetInteger(const std::string & name) const
 {
   const std::string text = this->GetString(name);
-  try
-  {
-    std::size_t used = 0;
-    const long  value = std::stol(text, &used);
-    if (used != text.size())
-    {
-      throw std::invalid_argument(text);
-    }
-    return value;
-  }
-  catch (const std::exception &)
+  long long         value = 0;
+  if (!CLI::detail::lexical_cast(text, value))
   {
     throw UsageError("--" + name + " expects a whole number, got '" + text + "'");
   }
+  if (value > LargestInteger || value < -LargestInteger)
+  {
+    throw UsageError("--" + name + " " + text + " is out of range (at most " + std::to_string(LargestInteger) +
+                     " in size)");
+  }
+  return static_cast<long>(value);
 }
 
 unsigned long
@@ -243,38 +266,14 @@ ArgumentParser::GetFlag(const std::string & name) const
 std::vector<std::string>
 ArgumentParser::GetList(const std::string & name) const
 {
-  this->Find(name);
-  const auto found = m_Values.find(name);
-  return found == m_Values.end() ? std::vector<std::string>{} : found->second;
+  const Option & option = this->Find(name);
+  return m_Results[static_cast<std::size_t>(&option - m_Options.data())];
 }
 
 std::string
-ArgumentParser::Help() const
+ArgumentParser::Help()
 {
-  std::ostringstream text;
-  text << "Usage: ssimae " << m_Command << " " << m_Usage << "\n\n" << m_Description << "\n";
-  if (!m_PositionalName.empty())
-  {
-    text << "\nArguments:\n  " << std::left << std::setw(26) << m_PositionalName << m_PositionalHelp << "\n";
-  }
-  text << "\nOptions:\n";
-  for (const auto & option : m_Options)
-  {
-    std::string left = "--" + option.Name;
-    if (!option.IsFlag)
-    {
-      left += " " + option.ValueName + (option.IsList ? "..." : "");
-    }
-    text << "  " << std::left << std::setw(26) << left << option.Help;
-    if (!option.Default.empty())
-    {
-      text << " (default: " << option.Default << ")";
-    }
-    text << "\n";
-  }
-  text << "  " << std::left << std::setw(26) << "--help"
-       << "show this help and exit\n";
-  return text.str();
+  return this->MakeApp()->help();
 }
 
 namespace {
@@ -339,30 +338,31 @@ ProgressBar::Finish(const std::string & message)
 bool
 IsDirectory(const std::string & path)
 {
-  struct stat status
-  {};
-  return stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
+  std::error_code ignored;
+  return std::filesystem::is_directory(path, ignored);
 }
 
 void
 MakeDirectory(const std::string & path)
 {
-  if (mkdir(path.c_str(), 0755) != 0 && !IsDirectory(path))
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error && !IsDirectory(path))
   {
-    throw CommandError("cannot create directory '" + path + "'");
+    throw CommandError("cannot create directory '" + path + "': " + error.message());
   }
 }
 
 void
 RequireReadableFile(const std::string & path, const std::string & what)
 {
-  struct stat status
-  {};
-  if (stat(path.c_str(), &status) != 0)
+  std::error_code error;
+  const auto      status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status))
   {
     throw CommandError(what + " '" + path + "' does not exist");
   }
-  if (S_ISDIR(status.st_mode))
+  if (std::filesystem::is_directory(status))
   {
     throw CommandError(what + " '" + path + "' is a directory, expected a file");
   }
@@ -371,7 +371,7 @@ RequireReadableFile(const std::string & path, const std::string & what)
   {
     throw CommandError(what + " '" + path + "' cannot be opened for reading");
   }
-  if (status.st_size == 0)
+  if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, error) == 0)
   {
     throw CommandError(what + " '" + path + "' is empty");
   }
@@ -380,20 +380,13 @@ RequireReadableFile(const std::string & path, const std::string & what)
 void
 WriteTextAtomically(const std::string & path, const std::string & text)
 {
-  const std::string partial = path + ".partial-" + std::to_string(getpid());
+  try
   {
-    std::ofstream file(partial);
-    file << text;
-    if (!file)
-    {
-      std::remove(partial.c_str());
-      throw CommandError("cannot write '" + path + "'");
-    }
+    itk::AtomicFile::WriteText(path, text);
   }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
+  catch (const itk::ExceptionObject & error)
   {
-    std::remove(partial.c_str());
-    throw CommandError("cannot move '" + partial + "' into place");
+    throw CommandError(error.GetDescription());
   }
 }
 
