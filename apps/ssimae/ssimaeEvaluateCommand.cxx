@@ -21,6 +21,7 @@
 #include "ssimaeEvaluate.h"
 #include "ssimaeImageIO.h"
 #include "ssimaePlot.h"
+#include "ssimaeTextFiles.h"
 
 #include "itkImageFileWriter.h"
 #include "itkImageRegionConstIterator.h"
@@ -30,14 +31,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <dirent.h>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
 #include <sstream>
-#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
 
 namespace ssimae {
 
@@ -48,24 +50,20 @@ std::vector<std::string>
 ListDirectory(const std::string & directory, bool directories)
 {
   std::vector<std::string> names;
-  DIR *                    handle = opendir(directory.c_str());
-  if (!handle)
+  std::error_code          error;
+  for (const auto & entry : std::filesystem::directory_iterator(directory, error))
   {
-    throw CommandError("cannot list directory '" + directory + "'");
-  }
-  while (const dirent * entry = readdir(handle))
-  {
-    const std::string name = entry->d_name;
-    if (name == "." || name == ".." || name[0] == '.')
-    {
-      continue;
-    }
-    if (IsDirectory(directory + "/" + name) == directories)
+    const std::string name = entry.path().filename().string();
+    std::error_code   ignored;
+    if (name[0] != '.' && entry.is_directory(ignored) == directories)
     {
       names.push_back(name);
     }
   }
-  closedir(handle);
+  if (error)
+  {
+    throw CommandError("cannot list directory '" + directory + "': " + error.message());
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -75,48 +73,6 @@ Stem(const std::string & name)
 {
   const auto dot = name.find_last_of('.');
   return dot == std::string::npos ? name : name.substr(0, dot);
-}
-
-std::string
-JsonNumber(double value)
-{
-  if (!std::isfinite(value))
-  {
-    return "null";
-  }
-  std::ostringstream text;
-  text << std::setprecision(10) << value;
-  return text.str();
-}
-
-std::string
-JsonString(const std::string & value)
-{
-  std::string escaped = "\"";
-  for (const char c : value)
-  {
-    if (c == '"' || c == '\\')
-    {
-      escaped += '\\';
-    }
-    escaped += c;
-  }
-  return escaped + "\"";
-}
-
-std::string
-CsvField(const std::string & value)
-{
-  if (value.find_first_of(",\"\n") == std::string::npos)
-  {
-    return value;
-  }
-  std::string quoted = "\"";
-  for (const char c : value)
-  {
-    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return quoted + "\"";
 }
 
 MaskImage::Pointer
@@ -195,39 +151,25 @@ ReadManifest(const std::string & path)
   RequireReadableFile(path, "manifest");
   std::ifstream         file(path);
   std::vector<TestCase> cases;
-  std::string           line;
-  std::size_t           number = 0;
   const std::string     directory = path.find('/') == std::string::npos ? "." : path.substr(0, path.find_last_of('/'));
   const auto            resolve = [&](const std::string & name) {
     return name.empty() || name[0] == '/' ? name : directory + "/" + name;
   };
-  while (std::getline(file, line))
+  CsvReader                reader(file, path);
+  std::vector<std::string> fields;
+  while (reader.Next(fields))
   {
-    ++number;
-    if (!line.empty() && line.back() == '\r')
-    {
-      line.pop_back();
-    }
-    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("image,", 0) == 0))
+    const std::size_t number = reader.GetLineNumber();
+    if ((fields.size() == 1 && fields[0].empty()) || fields[0].rfind('#', 0) == 0 ||
+        (number == 1 && fields[0] == "image"))
     {
       continue;
-    }
-    std::vector<std::string> fields;
-    std::stringstream        stream(line);
-    std::string              field;
-    while (std::getline(stream, field, ','))
-    {
-      fields.push_back(field);
-    }
-    if (!line.empty() && line.back() == ',')
-    {
-      fields.push_back("");
     }
     if (fields.size() < 2 || fields.size() > 4 || fields[0].empty())
     {
       throw CommandError("manifest '" + path + "' line " + std::to_string(number) +
-                         ": expected 'image,mask[,residual[,category]]' (empty mask = defect-free), got '" + line +
-                         "'");
+                         ": expected 'image,mask[,residual[,category]]' (empty mask = defect-free), got " +
+                         std::to_string(fields.size()) + " field(s) starting with '" + fields[0] + "'");
     }
     TestCase testCase;
     testCase.Image = resolve(fields[0]);
@@ -244,20 +186,47 @@ ReadManifest(const std::string & path)
   return cases;
 }
 
-int
-RunEvaluate(int argc, char * argv[])
+namespace {
+using Json = nlohmann::ordered_json;
+
+// A JSON number, or null when not finite (NaN areas of a set without defects).
+Json
+JsonNumber(double value)
 {
-  ArgumentParser arguments(
-    "evaluate",
-    "(--mvtec DIR | --manifest CSV) [--model M] -o OUTDIR [options]",
-    "Measures how well residual maps find the defects of a labelled test set. The test set is either in MVTec AD\n"
-    "layout (DIR/test/<category>/*.png, DIR/ground_truth/<category>/<name>_mask.png, DIR/test/good without masks)\n"
-    "or a CSV manifest 'image,mask[,residual[,category]]' per line (empty mask = defect-free; relative paths are\n"
-    "relative to the manifest; a residual column names a precomputed residual map, and then no model is needed;\n"
-    "a category column groups the per-category results, 'good' marking defect-free images).\n"
-    "Writes OUTDIR/metrics.json (pixel_auroc, aupro_0.3, image_auroc, per category, and thresholded metrics when\n"
-    "a threshold is known), per_image.csv, roc.csv, pro.csv, roc.png and pro.png (VTK; under xvfb-run when there\n"
-    "is no display), and overlays of the worst false positives and false negatives.");
+  return std::isfinite(value) ? Json(value) : Json(nullptr);
+}
+
+struct EvaluateSettings
+{
+  std::string         OutputDirectory;
+  double              MaskThreshold{ 0.0 };
+  double              PROLimit{ 0.3 };
+  double              ImageScoreSigma{ 4.0 };
+  double              Threshold{ std::numeric_limits<double>::quiet_NaN() };
+  std::size_t         MinimumArea{ 0 };
+  std::size_t         Worst{ 3 };
+  std::vector<double> ReferenceSigmas;
+  std::string         Residual;
+  unsigned int        WindowSize{ 11 };
+
+  bool
+  HaveThreshold() const
+  {
+    return std::isfinite(Threshold);
+  }
+  itk::SegmentationEvaluation::Pointer
+  NewEvaluation() const
+  {
+    auto created = itk::SegmentationEvaluation::New();
+    created->SetPROLimit(PROLimit);
+    created->SetImageScoreSigma(ImageScoreSigma);
+    return created;
+  }
+};
+
+void
+DeclareEvaluateOptions(ArgumentParser & arguments)
+{
   arguments.AddOption("mvtec", "DIR", "test set in MVTec AD layout");
   arguments.AddOption("manifest", "CSV", "test set as a CSV manifest");
   arguments.AddOption("model", "M", "model file (needed unless every manifest line names a residual map)");
@@ -276,10 +245,12 @@ RunEvaluate(int argc, char * argv[])
   arguments.AddOption("image-score-sigma", "S",
                       "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)", "4");
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
-  if (!arguments.Parse(argc, argv))
-  {
-    return 0;
-  }
+}
+
+// Everything but the residual source, which needs the model.
+EvaluateSettings
+ReadEvaluateSettings(const ArgumentParser & arguments)
+{
   if (arguments.Has("mvtec") == arguments.Has("manifest"))
   {
     throw UsageError("give exactly one of --mvtec DIR and --manifest CSV");
@@ -288,60 +259,79 @@ RunEvaluate(int argc, char * argv[])
   {
     throw UsageError("--output OUTDIR is required");
   }
-  const std::string outputDirectory = arguments.GetString("output");
-  MakeDirectory(outputDirectory);
-  const auto   cases = arguments.Has("mvtec") ? ReadMVTecLayout(arguments.GetString("mvtec"))
-                                              : ReadManifest(arguments.GetString("manifest"));
-  const double maskThreshold = arguments.GetDouble("mask-threshold");
-
-  ResidualSource residuals(arguments.Has("model") ? arguments.GetString("model") : "",
-                           arguments.GetString("residual"),
-                           static_cast<unsigned int>(arguments.GetPositiveInteger("stride")),
-                           static_cast<unsigned int>(arguments.GetPositiveInteger("window-size")));
-  const double imageScoreSigma = arguments.GetDouble("image-score-sigma");
-  if (!(imageScoreSigma >= 0.0))
+  EvaluateSettings settings;
+  settings.OutputDirectory = arguments.GetString("output");
+  settings.MaskThreshold = arguments.GetDouble("mask-threshold");
+  settings.PROLimit = arguments.GetDouble("pro-limit");
+  settings.ImageScoreSigma = arguments.GetDouble("image-score-sigma");
+  if (!(settings.ImageScoreSigma >= 0.0))
   {
     throw UsageError("--image-score-sigma must be >= 0");
   }
-  const auto newEvaluation = [&]() {
-    auto created = itk::SegmentationEvaluation::New();
-    created->SetPROLimit(arguments.GetDouble("pro-limit"));
-    created->SetImageScoreSigma(imageScoreSigma);
-    return created;
-  };
-  auto evaluation = newEvaluation();
-  std::vector<double> referenceSigmas;
+  if (arguments.Has("threshold"))
+  {
+    settings.Threshold = arguments.GetDouble("threshold");
+  }
+  settings.MinimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
+  settings.Worst = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("worst")));
   if (arguments.GetString("reference") != "none")
   {
-    referenceSigmas = ParseReference(arguments.GetString("reference"));
+    settings.ReferenceSigmas = ParseReference(arguments.GetString("reference"));
   }
-  std::vector<std::vector<FloatImage2::Pointer>> referenceMaps(referenceSigmas.size());
-  std::vector<FloatImage2::Pointer> images;
-  std::vector<MaskImage::Pointer>   masks;
-  ProgressBar                       progress("evaluate");
-  for (std::size_t i = 0; i < cases.size(); ++i)
+  settings.Residual = arguments.GetString("residual");
+  settings.WindowSize = static_cast<unsigned int>(arguments.GetPositiveInteger("window-size"));
+  return settings;
+}
+
+// The test set in memory: images, binary masks, the model's residual maps (in the ResidualSource) and, per
+// reference sigma, the blur reference's maps.
+struct TestSet
+{
+  std::vector<TestCase>                          Cases;
+  std::vector<FloatImage2::Pointer>              Images;
+  std::vector<MaskImage::Pointer>                Masks;
+  std::vector<std::vector<FloatImage2::Pointer>> ReferenceMaps;
+  std::vector<std::string>                       Categories; // defect categories, in order of appearance
+};
+
+MaskImage::Pointer
+ReadCaseMask(const TestCase & testCase, const FloatImage2 * image, double maskThreshold)
+{
+  if (testCase.Mask.empty())
   {
-    const auto &       testCase = cases[i];
-    const auto         image = ReadFloatImage<2>(testCase.Image);
-    MaskImage::Pointer mask;
-    if (testCase.Mask.empty())
-    {
-      mask = MaskImage::New();
-      mask->SetRegions(image->GetLargestPossibleRegion());
-      mask->Allocate(true);
-    }
-    else
-    {
-      mask = ReadMask(testCase.Mask, maskThreshold);
-      if (mask->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
-      {
-        std::ostringstream message;
-        message << "mask '" << testCase.Mask << "' is " << mask->GetLargestPossibleRegion().GetSize() << " but image '"
-                << testCase.Image << "' is " << image->GetLargestPossibleRegion().GetSize();
-        throw CommandError(message.str());
-      }
-    }
-    const auto residual = residuals.Compute(image, testCase);
+    auto mask = MaskImage::New();
+    mask->SetRegions(image->GetLargestPossibleRegion());
+    mask->Allocate(true);
+    return mask;
+  }
+  auto mask = ReadMask(testCase.Mask, maskThreshold);
+  if (mask->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
+  {
+    std::ostringstream message;
+    message << "mask '" << testCase.Mask << "' is " << mask->GetLargestPossibleRegion().GetSize() << " but image '"
+            << testCase.Image << "' is " << image->GetLargestPossibleRegion().GetSize();
+    throw CommandError(message.str());
+  }
+  return mask;
+}
+
+// Reads every case, computes its residual maps and adds them to `evaluation`.
+TestSet
+LoadTestSet(std::vector<TestCase>              cases,
+            const EvaluateSettings &           settings,
+            ResidualSource &                   residuals,
+            itk::SegmentationEvaluation *      evaluation)
+{
+  TestSet set;
+  set.Cases = std::move(cases);
+  set.ReferenceMaps.resize(settings.ReferenceSigmas.size());
+  ProgressBar progress("evaluate");
+  for (std::size_t i = 0; i < set.Cases.size(); ++i)
+  {
+    const auto & testCase = set.Cases[i];
+    const auto   image = ReadFloatImage<2>(testCase.Image);
+    const auto   mask = ReadCaseMask(testCase, image, settings.MaskThreshold);
+    const auto   residual = residuals.Compute(image, testCase);
     if (residual->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
     {
       throw CommandError("residual map for '" + testCase.Image + "' differs in size from the image");
@@ -356,209 +346,213 @@ RunEvaluate(int argc, char * argv[])
     {
       throw CommandError(error.GetDescription());
     }
-    for (std::size_t r = 0; r < referenceSigmas.size(); ++r)
+    for (std::size_t r = 0; r < settings.ReferenceSigmas.size(); ++r)
     {
-      referenceMaps[r].push_back(residuals.Reference(image, referenceSigmas[r]));
+      set.ReferenceMaps[r].push_back(residuals.Reference(image, settings.ReferenceSigmas[r]));
     }
-    images.push_back(image);
-    masks.push_back(mask);
-    progress.Update(static_cast<double>(i + 1) / static_cast<double>(cases.size()), testCase.Image);
+    set.Images.push_back(image);
+    set.Masks.push_back(mask);
+    if (testCase.Category != "good" &&
+        std::find(set.Categories.begin(), set.Categories.end(), testCase.Category) == set.Categories.end())
+    {
+      set.Categories.push_back(testCase.Category);
+    }
+    progress.Update(static_cast<double>(i + 1) / static_cast<double>(set.Cases.size()), testCase.Image);
   }
   progress.Finish();
-  try
-  {
-    evaluation->Compute();
-  }
-  catch (const itk::ExceptionObject & error)
-  {
-    throw CommandError(std::string("cannot evaluate: ") + error.GetDescription());
-  }
+  return set;
+}
 
-  double threshold = std::numeric_limits<double>::quiet_NaN();
-  if (arguments.Has("threshold"))
-  {
-    threshold = arguments.GetDouble("threshold");
-  }
-  else
-  {
-    threshold = residuals.ModelThreshold();
-  }
-  const auto minimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
-  const bool haveThreshold = std::isfinite(threshold);
-  const auto thresholdJson = [&](const itk::SegmentationEvaluation::ThresholdMetrics & metrics) {
-    std::ostringstream out;
-    out << "{\"threshold\": " << JsonNumber(threshold) << ", \"min_area\": " << minimumArea
-        << ", \"per_region_overlap\": " << JsonNumber(metrics.PerRegionOverlap)
-        << ", \"pixel_precision\": " << JsonNumber(metrics.PixelPrecision)
-        << ", \"pixel_recall\": " << JsonNumber(metrics.PixelRecall)
-        << ", \"pixel_fpr\": " << JsonNumber(metrics.PixelFalsePositiveRate)
-        << ", \"good_image_accuracy\": " << JsonNumber(metrics.GoodImageAccuracy)
-        << ", \"defective_image_accuracy\": " << JsonNumber(metrics.DefectiveImageAccuracy) << "}";
-    return out.str();
-  };
+Json
+ThresholdJson(const itk::SegmentationEvaluation::ThresholdMetrics & metrics, const EvaluateSettings & settings)
+{
+  Json json;
+  json["threshold"] = JsonNumber(settings.Threshold);
+  json["min_area"] = settings.MinimumArea;
+  json["per_region_overlap"] = JsonNumber(metrics.PerRegionOverlap);
+  json["pixel_precision"] = JsonNumber(metrics.PixelPrecision);
+  json["pixel_recall"] = JsonNumber(metrics.PixelRecall);
+  json["pixel_fpr"] = JsonNumber(metrics.PixelFalsePositiveRate);
+  json["good_image_accuracy"] = JsonNumber(metrics.GoodImageAccuracy);
+  json["defective_image_accuracy"] = JsonNumber(metrics.DefectiveImageAccuracy);
+  return json;
+}
 
-  // Per-category areas: each defect category against the good images.
-  std::vector<std::string> categories;
-  for (const auto & testCase : cases)
+Json
+AreasJson(const itk::SegmentationEvaluation * evaluation)
+{
+  Json json;
+  json["pixel_auroc"] = JsonNumber(evaluation->GetPixelAUROC());
+  json["aupro_0.3"] = JsonNumber(evaluation->GetAUPRO());
+  json["image_auroc"] = JsonNumber(evaluation->GetImageAUROC());
+  return json;
+}
+
+// Areas per defect category (each category against the good images) and their mean pixel AUROC.
+struct CategoryAreas
+{
+  Json   PerCategory = Json::object();
+  double MeanPixelAUROC{ std::numeric_limits<double>::quiet_NaN() };
+};
+
+CategoryAreas
+ComputeCategoryAreas(const TestSet &                                          set,
+                     const std::function<FloatImage2::Pointer(std::size_t)> & residualOf,
+                     const EvaluateSettings &                                 settings,
+                     bool                                                     withThreshold)
+{
+  CategoryAreas areas;
+  double        sum = 0.0;
+  for (const auto & category : set.Categories)
   {
-    if (testCase.Category != "good" &&
-        std::find(categories.begin(), categories.end(), testCase.Category) == categories.end())
+    auto subset = settings.NewEvaluation();
+    for (std::size_t i = 0; i < set.Cases.size(); ++i)
     {
-      categories.push_back(testCase.Category);
-    }
-  }
-  // Areas of a set of residual maps: overall (already computed in `overall`) and per defect category against the
-  // good images, with the mean over the categories.
-  struct Areas
-  {
-    std::string Json;
-    double      CategoryMeanPixelAUROC{ std::numeric_limits<double>::quiet_NaN() };
-  };
-  const auto categoryAreas = [&](const std::function<FloatImage2::Pointer(std::size_t)> & residualOf,
-                                 bool                                                   withThreshold) {
-    Areas              areas;
-    std::ostringstream perCategory;
-    double             sum = 0.0;
-    for (std::size_t c = 0; c < categories.size(); ++c)
-    {
-      auto subset = newEvaluation();
-      for (std::size_t i = 0; i < cases.size(); ++i)
+      if (set.Cases[i].Category == category || set.Cases[i].Category == "good")
       {
-        if (cases[i].Category == categories[c] || cases[i].Category == "good")
-        {
-          subset->AddImage(residualOf(i), masks[i]);
-        }
+        subset->AddImage(residualOf(i), set.Masks[i]);
       }
-      subset->Compute();
-      sum += subset->GetPixelAUROC();
-      perCategory << (c ? ",\n" : "") << "    " << JsonString(categories[c])
-                  << ": {\"pixel_auroc\": " << JsonNumber(subset->GetPixelAUROC())
-                  << ", \"aupro_0.3\": " << JsonNumber(subset->GetAUPRO())
-                  << ", \"image_auroc\": " << JsonNumber(subset->GetImageAUROC());
-      if (withThreshold)
-      {
-        perCategory << ", \"at_threshold\": " << thresholdJson(subset->EvaluateThreshold(threshold, minimumArea));
-      }
-      perCategory << "}";
     }
-    areas.Json = perCategory.str();
-    areas.CategoryMeanPixelAUROC = sum / static_cast<double>(categories.size());
-    return areas;
-  };
-  Areas modelAreas;
-  if (categories.size() > 1)
-  {
-    modelAreas = categoryAreas([&](std::size_t i) { return residuals.Cached(i); }, haveThreshold);
-  }
-
-  // The blur reference: the same images, masks, residual and metrics for each sigma.
-  std::ostringstream referenceJson;
-  std::ostringstream referenceTable;
-  double             bestReference = std::numeric_limits<double>::quiet_NaN();
-  double             bestSigma = 0.0;
-  double             bestReferenceCategoryMean = std::numeric_limits<double>::quiet_NaN();
-  for (std::size_t r = 0; r < referenceSigmas.size(); ++r)
-  {
-    auto reference = newEvaluation();
-    for (std::size_t i = 0; i < cases.size(); ++i)
+    subset->Compute();
+    sum += subset->GetPixelAUROC();
+    Json json = AreasJson(subset);
+    if (withThreshold)
     {
-      reference->AddImage(referenceMaps[r][i], masks[i]);
+      json["at_threshold"] = ThresholdJson(subset->EvaluateThreshold(settings.Threshold, settings.MinimumArea), settings);
+    }
+    areas.PerCategory[category] = json;
+  }
+  areas.MeanPixelAUROC = sum / static_cast<double>(set.Categories.size());
+  return areas;
+}
+
+// The blur reference: the same images, masks, residual and metrics for each sigma.
+struct ReferenceResults
+{
+  Json        Sigmas = Json::object();
+  std::string Table;
+  double      BestPixelAUROC{ std::numeric_limits<double>::quiet_NaN() };
+  double      BestSigma{ 0.0 };
+  double      BestCategoryMean{ std::numeric_limits<double>::quiet_NaN() };
+};
+
+ReferenceResults
+ScoreReferences(const TestSet & set, const EvaluateSettings & settings)
+{
+  ReferenceResults   results;
+  std::ostringstream table;
+  const bool         perCategory = set.Categories.size() > 1;
+  for (std::size_t r = 0; r < settings.ReferenceSigmas.size(); ++r)
+  {
+    auto reference = settings.NewEvaluation();
+    for (std::size_t i = 0; i < set.Cases.size(); ++i)
+    {
+      reference->AddImage(set.ReferenceMaps[r][i], set.Masks[i]);
     }
     reference->Compute();
-    Areas referenceAreas;
-    if (categories.size() > 1)
+    Json json = AreasJson(reference);
+    if (!(reference->GetPixelAUROC() <= results.BestPixelAUROC))
     {
-      referenceAreas = categoryAreas([&](std::size_t i) { return referenceMaps[r][i]; }, false);
-      if (!(referenceAreas.CategoryMeanPixelAUROC <= bestReferenceCategoryMean))
+      results.BestPixelAUROC = reference->GetPixelAUROC();
+      results.BestSigma = settings.ReferenceSigmas[r];
+    }
+    CategoryAreas areas;
+    if (perCategory)
+    {
+      areas = ComputeCategoryAreas(set, [&](std::size_t i) { return set.ReferenceMaps[r][i]; }, settings, false);
+      if (!(areas.MeanPixelAUROC <= results.BestCategoryMean)) // NaN-safe maximum
       {
-        bestReferenceCategoryMean = referenceAreas.CategoryMeanPixelAUROC;
+        results.BestCategoryMean = areas.MeanPixelAUROC;
       }
+      json["category_mean_pixel_auroc"] = JsonNumber(areas.MeanPixelAUROC);
+      json["categories"] = areas.PerCategory;
     }
-    if (!(reference->GetPixelAUROC() <= bestReference))
+    results.Sigmas[FormatNumber(settings.ReferenceSigmas[r])] = json;
+    table << std::left << std::setw(18) << ("blur sigma " + FormatNumber(settings.ReferenceSigmas[r])) << std::right
+          << std::fixed << std::setprecision(4) << std::setw(12) << reference->GetPixelAUROC() << std::setw(12)
+          << reference->GetAUPRO() << std::setw(12) << reference->GetImageAUROC();
+    if (perCategory)
     {
-      bestReference = reference->GetPixelAUROC();
-      bestSigma = referenceSigmas[r];
+      table << std::setw(14) << areas.MeanPixelAUROC;
     }
-    referenceJson << (r ? ",\n" : "") << "      " << JsonString(JsonNumber(referenceSigmas[r]))
-                  << ": {\"pixel_auroc\": " << JsonNumber(reference->GetPixelAUROC())
-                  << ", \"aupro_0.3\": " << JsonNumber(reference->GetAUPRO())
-                  << ", \"image_auroc\": " << JsonNumber(reference->GetImageAUROC());
-    if (categories.size() > 1)
-    {
-      referenceJson << ", \"category_mean_pixel_auroc\": " << JsonNumber(referenceAreas.CategoryMeanPixelAUROC)
-                    << ", \"categories\": {\n" << referenceAreas.Json << "\n      }";
-    }
-    referenceJson << "}";
-    referenceTable << std::left << std::setw(18) << ("blur sigma " + JsonNumber(referenceSigmas[r])) << std::right
-                   << std::fixed << std::setprecision(4) << std::setw(12) << reference->GetPixelAUROC()
-                   << std::setw(12) << reference->GetAUPRO() << std::setw(12) << reference->GetImageAUROC();
-    if (categories.size() > 1)
-    {
-      referenceTable << std::setw(14) << referenceAreas.CategoryMeanPixelAUROC;
-    }
-    referenceTable << "\n";
+    table << "\n";
   }
+  results.Table = table.str();
+  return results;
+}
 
-  std::ostringstream json;
-  json << "{\n  \"pixel_auroc\": " << JsonNumber(evaluation->GetPixelAUROC())
-       << ",\n  \"aupro_0.3\": " << JsonNumber(evaluation->GetAUPRO())
-       << ",\n  \"pro_limit\": " << JsonNumber(evaluation->GetPROLimit())
-       << ",\n  \"image_auroc\": " << JsonNumber(evaluation->GetImageAUROC()) << ",\n  \"images\": " << cases.size();
-  json << ",\n  \"image_score\": " << JsonString(imageScoreSigma > 0.0 ? "maximum of the residual smoothed with a Gaussian of sigma " + JsonNumber(imageScoreSigma) + " px" : "maximum of the residual");
-  json << ",\n  \"residual\": " << JsonString(arguments.GetString("residual"))
-       << ",\n  \"window_size\": " << arguments.GetString("window-size");
-  if (categories.size() > 1)
+Json
+MetricsJson(const itk::SegmentationEvaluation * evaluation,
+            const TestSet &                     set,
+            const EvaluateSettings &            settings,
+            const CategoryAreas &               modelAreas,
+            const ReferenceResults &            reference)
+{
+  Json json;
+  json["pixel_auroc"] = JsonNumber(evaluation->GetPixelAUROC());
+  json["aupro_0.3"] = JsonNumber(evaluation->GetAUPRO());
+  json["pro_limit"] = JsonNumber(evaluation->GetPROLimit());
+  json["image_auroc"] = JsonNumber(evaluation->GetImageAUROC());
+  json["images"] = set.Cases.size();
+  json["image_score"] = settings.ImageScoreSigma > 0.0 ? "maximum of the residual smoothed with a Gaussian of sigma " +
+                                                           FormatNumber(settings.ImageScoreSigma) + " px"
+                                                       : "maximum of the residual";
+  json["residual"] = settings.Residual;
+  json["window_size"] = settings.WindowSize;
+  if (set.Categories.size() > 1)
   {
-    json << ",\n  \"category_mean_pixel_auroc\": " << JsonNumber(modelAreas.CategoryMeanPixelAUROC);
-    json << ",\n  \"categories\": {\n" << modelAreas.Json << "\n  }";
+    json["category_mean_pixel_auroc"] = JsonNumber(modelAreas.MeanPixelAUROC);
+    json["categories"] = modelAreas.PerCategory;
   }
-  const bool haveModel = residuals.GetModel() != nullptr;
-  if (!referenceSigmas.empty())
+  if (!settings.ReferenceSigmas.empty())
   {
-    json << ",\n  \"reference\": {\n    \"kind\": \"gaussian blur as reconstruction\",\n    \"pixel_auroc\": "
-         << JsonNumber(bestReference) << ",\n    \"best_sigma\": " << JsonNumber(bestSigma);
-    if (categories.size() > 1)
+    Json blur;
+    blur["kind"] = "gaussian blur as reconstruction";
+    blur["pixel_auroc"] = JsonNumber(reference.BestPixelAUROC);
+    blur["best_sigma"] = reference.BestSigma;
+    if (set.Categories.size() > 1)
     {
-      json << ",\n    \"category_mean_pixel_auroc\": " << JsonNumber(bestReferenceCategoryMean);
+      blur["category_mean_pixel_auroc"] = JsonNumber(reference.BestCategoryMean);
     }
-    json << ",\n    \"sigmas\": {\n" << referenceJson.str() << "\n    }\n  }";
-    json << ",\n  \"beats_reference\": " << (evaluation->GetPixelAUROC() > bestReference ? "true" : "false");
+    blur["sigmas"] = reference.Sigmas;
+    json["reference"] = blur;
+    json["beats_reference"] = evaluation->GetPixelAUROC() > reference.BestPixelAUROC;
   }
-  itk::SegmentationEvaluation::ThresholdMetrics metrics;
-  if (haveThreshold)
+  if (settings.HaveThreshold())
   {
-    metrics = evaluation->EvaluateThreshold(threshold, minimumArea);
-    json << ",\n  \"at_threshold\": " << thresholdJson(metrics);
+    json["at_threshold"] =
+      ThresholdJson(evaluation->EvaluateThreshold(settings.Threshold, settings.MinimumArea), settings);
   }
-  json << "\n}\n";
-  WriteTextAtomically(outputDirectory + "/metrics.json", json.str());
+  return json;
+}
 
-  // Per image: maximum residual, and at the threshold the false positives and missed defect pixels.
-  struct Outcome
-  {
-    std::size_t Index;
-    double      FalsePositives;
-    double      Missed;
-  };
+// Per image at the threshold: false-positive pixels, and the fraction of defect pixels missed.
+struct Outcome
+{
+  std::size_t Index;
+  double      FalsePositives;
+  double      Missed;
+};
+
+// Writes per_image.csv; returns the per-image outcomes at the threshold (none without one).
+std::vector<Outcome>
+WritePerImage(const itk::SegmentationEvaluation * evaluation, const TestSet & set, const EvaluateSettings & settings)
+{
   std::vector<Outcome> outcomes;
-  std::ostringstream   perImage;
-  perImage << "image,category,defective,max_residual,image_score,defect_pixels,regions";
-  if (haveThreshold)
-  {
-    perImage << ",predicted_pixels,false_positive_pixels,recall";
-  }
-  perImage << "\n";
+  std::ostringstream   text;
+  text << "image,category,defective,max_residual,image_score,defect_pixels,regions";
+  text << (settings.HaveThreshold() ? ",predicted_pixels,false_positive_pixels,recall\n" : "\n");
   const auto & records = evaluation->GetImages();
-  for (std::size_t i = 0; i < cases.size(); ++i)
+  for (std::size_t i = 0; i < set.Cases.size(); ++i)
   {
-    perImage << CsvField(cases[i].Image) << "," << cases[i].Category << "," << (records[i].Defective ? 1 : 0) << ","
-             << JsonNumber(records[i].MaximumScore) << "," << JsonNumber(records[i].ImageScore) << ","
-             << records[i].DefectPixels << "," << records[i].Regions;
-    if (haveThreshold)
+    text << CsvField(set.Cases[i].Image) << "," << CsvField(set.Cases[i].Category) << ","
+         << (records[i].Defective ? 1 : 0) << "," << FormatNumber(records[i].MaximumScore) << ","
+         << FormatNumber(records[i].ImageScore) << "," << records[i].DefectPixels << "," << records[i].Regions;
+    if (settings.HaveThreshold())
     {
-      const auto   predicted = evaluation->PredictedMask(i, threshold, minimumArea);
+      const auto   predicted = evaluation->PredictedMask(i, settings.Threshold, settings.MinimumArea);
       std::size_t  predictedCount = 0, falsePositives = 0, hits = 0;
-      const auto * truth = masks[i]->GetBufferPointer();
+      const auto * truth = set.Masks[i]->GetBufferPointer();
       for (std::size_t p = 0; p < predicted.size(); ++p)
       {
         predictedCount += predicted[p];
@@ -567,107 +561,113 @@ RunEvaluate(int argc, char * argv[])
       }
       const double recall = records[i].DefectPixels ? static_cast<double>(hits) / records[i].DefectPixels
                                                     : std::numeric_limits<double>::quiet_NaN();
-      perImage << "," << predictedCount << "," << falsePositives << "," << JsonNumber(recall);
+      text << "," << predictedCount << "," << falsePositives << "," << FormatNumber(recall);
       outcomes.push_back({ i, static_cast<double>(falsePositives), records[i].Defective ? 1.0 - recall : 0.0 });
     }
-    perImage << "\n";
+    text << "\n";
   }
-  WriteTextAtomically(outputDirectory + "/per_image.csv", perImage.str());
+  WriteTextAtomically(settings.OutputDirectory + "/per_image.csv", text.str());
+  return outcomes;
+}
 
-  const auto writeCurve = [&](const std::string &                                          name,
-                              const std::vector<itk::SegmentationEvaluation::CurvePoint> & curve,
-                              const std::string &                                          label) {
-    std::ostringstream text;
-    text << "series,false_positive_rate,value,threshold\n";
-    for (const auto & point : curve)
-    {
-      text << label << "," << std::setprecision(9) << point.FalsePositiveRate << "," << point.Value << ","
-           << JsonNumber(point.Threshold) << "\n";
-    }
-    WriteTextAtomically(outputDirectory + "/" + name, text.str());
-  };
-  writeCurve("roc.csv", evaluation->GetROCCurve(), "ROC");
-  writeCurve("pro.csv", evaluation->GetPROCurve(), "PRO");
+void
+WriteCurve(const std::string &                                          path,
+           const std::vector<itk::SegmentationEvaluation::CurvePoint> & curve,
+           const std::string &                                          label)
+{
+  std::ostringstream text;
+  text << "series,false_positive_rate,value,threshold\n";
+  for (const auto & point : curve)
+  {
+    text << label << "," << std::setprecision(9) << point.FalsePositiveRate << "," << point.Value << ","
+         << FormatNumber(point.Threshold) << "\n";
+  }
+  WriteTextAtomically(path, text.str());
+}
 
+// roc.csv / pro.csv, and their plots when VTK can draw them (a note on standard error otherwise).
+void
+WriteCurvesAndPlots(const itk::SegmentationEvaluation * evaluation, const std::string & directory)
+{
+  WriteCurve(directory + "/roc.csv", evaluation->GetROCCurve(), "ROC");
+  WriteCurve(directory + "/pro.csv", evaluation->GetPROCurve(), "PRO");
   std::ostringstream rocTitle, proTitle;
   rocTitle << "Pixel ROC, AUC " << std::fixed << std::setprecision(3) << evaluation->GetPixelAUROC();
   proTitle << "Per-region overlap, AUPRO@" << std::setprecision(2) << evaluation->GetPROLimit() << " "
            << std::setprecision(3) << evaluation->GetAUPRO();
-  std::string plotProblem = RunPlotSubprocess(
-    { outputDirectory + "/roc.csv", "--output", outputDirectory + "/roc.png", "--title", rocTitle.str() });
-  if (plotProblem.empty())
+  std::string problem =
+    RunPlotSubprocess({ directory + "/roc.csv", "--output", directory + "/roc.png", "--title", rocTitle.str() });
+  if (problem.empty())
   {
-    plotProblem = RunPlotSubprocess({ outputDirectory + "/pro.csv",
-                                      "--output",
-                                      outputDirectory + "/pro.png",
-                                      "--title",
-                                      proTitle.str(),
-                                      "--ylabel",
-                                      "per-region overlap",
-                                      "--xmax",
-                                      JsonNumber(evaluation->GetPROLimit()) });
+    problem = RunPlotSubprocess({ directory + "/pro.csv", "--output", directory + "/pro.png", "--title",
+                                  proTitle.str(), "--ylabel", "per-region overlap", "--xmax",
+                                  FormatNumber(evaluation->GetPROLimit()) });
   }
-  if (!plotProblem.empty())
+  if (!problem.empty())
   {
-    std::cerr << "ssimae evaluate: " << plotProblem << std::endl;
+    std::cerr << "ssimae evaluate: " << problem << std::endl;
   }
+}
 
-  if (haveThreshold)
+// Overlays of the N images with the most false-positive pixels and the N with the largest missed fraction.
+void
+WriteWorstOverlays(const itk::SegmentationEvaluation * evaluation,
+                   const TestSet &                     set,
+                   const EvaluateSettings &            settings,
+                   std::vector<Outcome>                outcomes)
+{
+  const auto write = [&](const Outcome & outcome, const std::string & kind, std::size_t rank) {
+    const auto i = outcome.Index;
+    WriteOverlayImage(set.Images[i], set.Masks[i],
+                      evaluation->PredictedMask(i, settings.Threshold, settings.MinimumArea),
+                      settings.OutputDirectory + "/worst_" + kind + "_" + std::to_string(rank) + ".png");
+  };
+  const std::size_t count = std::min(settings.Worst, outcomes.size());
+  std::sort(outcomes.begin(), outcomes.end(), [](const Outcome & a, const Outcome & b) {
+    return a.FalsePositives > b.FalsePositives;
+  });
+  for (std::size_t k = 0; k < count && outcomes[k].FalsePositives > 0; ++k)
   {
-    const auto worst = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("worst")));
-    auto       byFalsePositives = outcomes;
-    std::sort(byFalsePositives.begin(), byFalsePositives.end(), [](const Outcome & a, const Outcome & b) {
-      return a.FalsePositives > b.FalsePositives;
-    });
-    auto byMissed = outcomes;
-    std::sort(
-      byMissed.begin(), byMissed.end(), [](const Outcome & a, const Outcome & b) { return a.Missed > b.Missed; });
-    for (std::size_t k = 0; k < std::min(worst, outcomes.size()); ++k)
-    {
-      if (byFalsePositives[k].FalsePositives > 0)
-      {
-        const auto i = byFalsePositives[k].Index;
-        WriteOverlayImage(images[i],
-                          masks[i],
-                          evaluation->PredictedMask(i, threshold, minimumArea),
-                          outputDirectory + "/worst_false_positive_" + std::to_string(k + 1) + ".png");
-      }
-      if (byMissed[k].Missed > 0)
-      {
-        const auto i = byMissed[k].Index;
-        WriteOverlayImage(images[i],
-                          masks[i],
-                          evaluation->PredictedMask(i, threshold, minimumArea),
-                          outputDirectory + "/worst_false_negative_" + std::to_string(k + 1) + ".png");
-      }
-    }
+    write(outcomes[k], "false_positive", k + 1);
   }
+  std::sort(outcomes.begin(), outcomes.end(), [](const Outcome & a, const Outcome & b) { return a.Missed > b.Missed; });
+  for (std::size_t k = 0; k < count && outcomes[k].Missed > 0; ++k)
+  {
+    write(outcomes[k], "false_negative", k + 1);
+  }
+}
 
+void
+PrintSummary(const itk::SegmentationEvaluation * evaluation,
+             const TestSet &                     set,
+             const EvaluateSettings &            settings,
+             const CategoryAreas &               modelAreas,
+             const ReferenceResults &            reference,
+             bool                                haveModel)
+{
+  const bool perCategory = set.Categories.size() > 1;
   std::cout << std::left << std::setw(18) << "" << std::right << std::setw(12) << "pixel AUROC" << std::setw(12)
-            << "AUPRO@" + JsonNumber(evaluation->GetPROLimit()) << std::setw(12) << "image AUROC";
-  if (categories.size() > 1)
-  {
-    std::cout << std::setw(14) << "class mean px";
-  }
-  std::cout << "\n"
+            << "AUPRO@" + FormatNumber(evaluation->GetPROLimit()) << std::setw(12) << "image AUROC"
+            << (perCategory ? "  class mean px" : "") << "\n"
             << std::left << std::setw(18) << (haveModel ? "model" : "residual maps") << std::right << std::fixed
             << std::setprecision(4) << std::setw(12) << evaluation->GetPixelAUROC() << std::setw(12)
             << evaluation->GetAUPRO() << std::setw(12) << evaluation->GetImageAUROC();
-  if (categories.size() > 1)
+  if (perCategory)
   {
-    std::cout << std::setw(14) << modelAreas.CategoryMeanPixelAUROC;
+    std::cout << std::setw(14) << modelAreas.MeanPixelAUROC;
   }
-  std::cout << "\n" << referenceTable.str();
-  if (!referenceSigmas.empty())
+  std::cout << "\n" << reference.Table;
+  if (!settings.ReferenceSigmas.empty())
   {
-    const double margin = evaluation->GetPixelAUROC() - bestReference;
+    const double margin = evaluation->GetPixelAUROC() - reference.BestPixelAUROC;
     std::cout << (margin > 0.0 ? "beats its blur reference" : "does NOT beat its blur reference") << " (best sigma "
-              << JsonNumber(bestSigma) << "): pixel AUROC " << std::showpos << std::setprecision(4) << margin
-              << std::noshowpos << "\n";
+              << FormatNumber(reference.BestSigma) << "): pixel AUROC " << std::showpos << std::setprecision(4)
+              << margin << std::noshowpos << "\n";
   }
-  if (haveThreshold)
+  if (settings.HaveThreshold())
   {
-    std::cout << "at threshold " << threshold << ": PRO " << metrics.PerRegionOverlap << ", precision "
+    const auto metrics = evaluation->EvaluateThreshold(settings.Threshold, settings.MinimumArea);
+    std::cout << "at threshold " << settings.Threshold << ": PRO " << metrics.PerRegionOverlap << ", precision "
               << metrics.PixelPrecision << ", recall " << metrics.PixelRecall << ", good images "
               << metrics.GoodImageAccuracy << ", defective images " << metrics.DefectiveImageAccuracy << "\n";
   }
@@ -675,7 +675,68 @@ RunEvaluate(int argc, char * argv[])
   {
     std::cout << "no threshold (neither --threshold nor a calibrated model): thresholded metrics skipped\n";
   }
-  std::cout << "written to " << outputDirectory << std::endl;
+  std::cout << "written to " << settings.OutputDirectory << std::endl;
+}
+} // namespace
+
+int
+RunEvaluate(int argc, char * argv[])
+{
+  ArgumentParser arguments(
+    "evaluate",
+    "(--mvtec DIR | --manifest CSV) [--model M] -o OUTDIR [options]",
+    "Measures how well residual maps find the defects of a labelled test set. The test set is either in MVTec AD\n"
+    "layout (DIR/test/<category>/*.png, DIR/ground_truth/<category>/<name>_mask.png, DIR/test/good without masks)\n"
+    "or a CSV manifest 'image,mask[,residual[,category]]' per line (empty mask = defect-free; relative paths are\n"
+    "relative to the manifest; a residual column names a precomputed residual map, and then no model is needed;\n"
+    "a category column groups the per-category results, 'good' marking defect-free images; fields with commas\n"
+    "are quoted as RFC 4180 says).\n"
+    "Writes OUTDIR/metrics.json (pixel_auroc, aupro_0.3, image_auroc, per category, and thresholded metrics when\n"
+    "a threshold is known), per_image.csv, roc.csv, pro.csv, roc.png and pro.png (VTK; under xvfb-run when there\n"
+    "is no display), and overlays of the worst false positives and false negatives.");
+  DeclareEvaluateOptions(arguments);
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  auto settings = ReadEvaluateSettings(arguments);
+  MakeDirectory(settings.OutputDirectory);
+  auto           cases = arguments.Has("mvtec") ? ReadMVTecLayout(arguments.GetString("mvtec"))
+                                                : ReadManifest(arguments.GetString("manifest"));
+  ResidualSource residuals(arguments.Has("model") ? arguments.GetString("model") : "",
+                           settings.Residual,
+                           static_cast<unsigned int>(arguments.GetPositiveInteger("stride")),
+                           settings.WindowSize);
+  if (!settings.HaveThreshold())
+  {
+    settings.Threshold = residuals.ModelThreshold();
+  }
+  auto          evaluation = settings.NewEvaluation();
+  const TestSet set = LoadTestSet(std::move(cases), settings, residuals, evaluation);
+  try
+  {
+    evaluation->Compute();
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(std::string("cannot evaluate: ") + error.GetDescription());
+  }
+  CategoryAreas modelAreas;
+  if (set.Categories.size() > 1)
+  {
+    modelAreas =
+      ComputeCategoryAreas(set, [&](std::size_t i) { return residuals.Cached(i); }, settings, settings.HaveThreshold());
+  }
+  const ReferenceResults reference = ScoreReferences(set, settings);
+  WriteTextAtomically(settings.OutputDirectory + "/metrics.json",
+                      MetricsJson(evaluation, set, settings, modelAreas, reference).dump(2) + "\n");
+  const auto outcomes = WritePerImage(evaluation, set, settings);
+  WriteCurvesAndPlots(evaluation, settings.OutputDirectory);
+  if (settings.HaveThreshold())
+  {
+    WriteWorstOverlays(evaluation, set, settings, outcomes);
+  }
+  PrintSummary(evaluation, set, settings, modelAreas, reference, residuals.GetModel() != nullptr);
   return 0;
 }
 
