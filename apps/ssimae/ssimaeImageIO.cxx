@@ -16,6 +16,8 @@
  *
  *=========================================================================*/
 #include "ssimaeImageIO.h"
+
+#include "itkAtomicFile.h"
 #include "ssimaeCommandLine.h"
 
 #include "itkImageFileReader.h"
@@ -28,7 +30,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <unistd.h>
 
 namespace ssimae {
 
@@ -173,7 +174,14 @@ WriteOverlayImage(const FloatImage2 *                  image,
       overlay->SetPixel({ { x, y } }, pixel);
     }
   }
-  itk::WriteImage(overlay.GetPointer(), path);
+  try
+  {
+    itk::AtomicFile::Write(path, [&](const std::string & target) { itk::WriteImage(overlay.GetPointer(), target); });
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(error.GetDescription());
+  }
 }
 bool
 IsIntegerOnlyFormat(const std::string & path)
@@ -182,57 +190,50 @@ IsIntegerOnlyFormat(const std::string & path)
   return extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".bmp";
 }
 
+namespace {
+// 0..255 bytes of [low, high] for formats that hold integers only (PNG, JPEG, BMP); NaN becomes 0.
+template<unsigned int VDimension>
+typename itk::Image<unsigned char, VDimension>::Pointer
+ToBytes(const itk::Image<float, VDimension> * image, double low, double high)
+{
+  using ByteImage = itk::Image<unsigned char, VDimension>;
+  auto bytes = ByteImage::New();
+  bytes->CopyInformation(image);
+  bytes->SetRegions(image->GetLargestPossibleRegion());
+  bytes->Allocate();
+  itk::ImageRegionConstIterator<itk::Image<float, VDimension>> in(image, image->GetLargestPossibleRegion());
+  itk::ImageRegionIterator<ByteImage>                          out(bytes, bytes->GetLargestPossibleRegion());
+  const double                                                 scale = 255.0 / (high - low);
+  for (; !in.IsAtEnd(); ++in, ++out)
+  {
+    const double value = std::round((static_cast<double>(in.Get()) - low) * scale);
+    out.Set(static_cast<unsigned char>(std::isnan(value) ? 0.0 : std::min(255.0, std::max(0.0, value))));
+  }
+  return bytes;
+}
+} // namespace
+
 template<unsigned int VDimension>
 void
 WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string & path, double low, double high)
 {
-  const std::string extension = Extension(path);
-  // MetaImage headers with a separate raw file cannot be renamed as one unit; they are written in place.
-  const bool  atomic = extension != ".mhd" && extension != ".hdr";
-  std::string target = path;
-  if (atomic)
-  {
-    const auto        slash = path.find_last_of('/');
-    const std::string directory = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    target = directory + "." + name + ".partial-" + std::to_string(getpid()) + extension;
-  }
+  // itk::AtomicFile writes through a temporary file renamed into place (MetaImage .mhd + .raw in place).
   try
   {
-    if (IsIntegerOnlyFormat(path))
-    {
-      using ByteImage = itk::Image<unsigned char, VDimension>;
-      auto bytes = ByteImage::New();
-      bytes->CopyInformation(image);
-      bytes->SetRegions(image->GetLargestPossibleRegion());
-      bytes->Allocate();
-      itk::ImageRegionConstIterator<itk::Image<float, VDimension>> in(image, image->GetLargestPossibleRegion());
-      itk::ImageRegionIterator<ByteImage>                          out(bytes, bytes->GetLargestPossibleRegion());
-      const double                                                 scale = 255.0 / (high - low);
-      for (; !in.IsAtEnd(); ++in, ++out)
+    itk::AtomicFile::Write(path, [&](const std::string & target) {
+      if (IsIntegerOnlyFormat(path))
       {
-        const double value = std::round((static_cast<double>(in.Get()) - low) * scale);
-        out.Set(static_cast<unsigned char>(std::isnan(value) ? 0.0 : std::min(255.0, std::max(0.0, value))));
+        itk::WriteImage(ToBytes<VDimension>(image, low, high).GetPointer(), target, true);
       }
-      itk::WriteImage(bytes.GetPointer(), target, true);
-    }
-    else
-    {
-      itk::WriteImage(image, target, true);
-    }
+      else
+      {
+        itk::WriteImage(image, target, true);
+      }
+    });
   }
   catch (const itk::ExceptionObject & error)
   {
-    if (atomic)
-    {
-      std::remove(target.c_str());
-    }
-    throw CommandError("cannot write '" + path + "': " + error.GetDescription());
-  }
-  if (atomic && std::rename(target.c_str(), path.c_str()) != 0)
-  {
-    std::remove(target.c_str());
-    throw CommandError("cannot move the written image into place at '" + path + "'");
+    throw CommandError(error.GetDescription());
   }
 }
 
