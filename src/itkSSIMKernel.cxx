@@ -129,7 +129,9 @@ SquareRoot(double value)
 // are always inlined into the clones, so the baseline ABI of 64-byte vector arguments (-Wpsabi) never applies.
 constexpr std::size_t Block = 8;
 using Vector = double __attribute__((vector_size(Block * sizeof(double))));
-using UnalignedVector = double __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
+// A typedef, not an alias declaration: Clang ignores the lowered alignment in the latter and emits aligned loads.
+typedef double UnalignedVector __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
+static_assert(alignof(UnalignedVector) == alignof(double), "vector loads and stores must not assume alignment");
 
 template<>
 SSIM_KERNEL_INLINE Vector
