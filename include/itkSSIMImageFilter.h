@@ -19,10 +19,13 @@
 #define itkSSIMImageFilter_h
 
 #include "itkImageToImageFilter.h"
+#include "itkSSIMKernel.h"
 #include "SSIMAutoencoderExport.h"
 
+#include <array>
 #include <atomic>
 #include <mutex>
+#include <string>
 
 namespace itk {
 
@@ -30,7 +33,7 @@ namespace itk {
  * \brief Window choices of SSIMImageFilter.
  * \ingroup SSIMAutoencoder
  */
-class SSIMImageFilterEnums
+class SSIMAutoencoder_EXPORT SSIMImageFilterEnums
 {
 public:
   /** Gaussian: taps exp(-k^2 / 2 sigma^2), normalised (Wang et al.). Uniform: equal taps over a K^N box. */
@@ -39,7 +42,22 @@ public:
     Gaussian = 0,
     Uniform = 1
   };
+
+  /** The stable name of a window kind ("gaussian", "uniform"; the names of the command line), "INVALID" for a value
+   * outside the enumeration. */
+  static const char *
+  ToString(Window value);
+
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The window kind named `name` (as ToString spells it); false, and `value` unchanged, for an unknown name. */
+  static bool
+  FromString(const std::string & name, Window & value);
+#endif
 };
+
+/** Prints SSIMImageFilterEnums::ToString(value). */
+extern SSIMAutoencoder_EXPORT std::ostream &
+                              operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value);
 
 /** \class SSIMImageFilter
  * \brief Structural similarity (SSIM) map of two images, with its luminance, contrast and structure maps.
@@ -201,6 +219,22 @@ protected:
   AfterThreadedGenerateData() override;
 
 private:
+  /** Window taps along one axis for the current settings. */
+  SSIMKernel::WeightsType
+  MakeWindowWeights() const;
+
+  /** C1, C2 and the exponents for the current settings. */
+  SSIMKernel::Constants
+  MakeKernelConstants() const;
+
+  /** The SSIM map and, when ComputeComponentMaps is on, the luminance, contrast and structure maps; else null. */
+  std::array<TOutputImage *, 4>
+  GetComputedOutputs();
+
+  /** Adds the SSIM sum and the NaN flag of one threaded region and reports its progress. */
+  void
+  AddRegionResult(double sum, bool foundNaN, SizeValueType pixels);
+
   WindowEnum   m_Window{ WindowEnum::Gaussian };
   unsigned int m_WindowSize{ 11 };
   double       m_GaussianSigma{ 1.5 };
@@ -217,10 +251,6 @@ private:
   std::mutex        m_SumMutex;
   std::atomic<bool> m_FoundNaN{ false };
 };
-
-/** Prints a window kind by name. */
-extern SSIMAutoencoder_EXPORT std::ostream &
-                              operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value);
 
 } // namespace itk
 

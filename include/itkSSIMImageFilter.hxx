@@ -24,9 +24,306 @@
 
 #include <array>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace itk {
+
+namespace SSIMImageFilterDetail {
+
+/** Input index of every sample of one axis of `outputRegion` padded by `radius`, mirrored into `largest`. */
+template<typename TRegion>
+std::vector<IndexValueType>
+MirroredSampleIndices(const TRegion & largest, const TRegion & outputRegion, IndexValueType radius, unsigned int axis)
+{
+  const IndexValueType        start = largest.GetIndex(axis);
+  const auto                  size = static_cast<IndexValueType>(largest.GetSize(axis));
+  const std::size_t           padded = outputRegion.GetSize(axis) + 2 * radius;
+  std::vector<IndexValueType> indices;
+  for (std::size_t k = 0; k < padded; ++k)
+  {
+    const IndexValueType index = outputRegion.GetIndex(axis) - radius + static_cast<IndexValueType>(k);
+    indices.push_back(start + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(index - start, size)));
+  }
+  return indices;
+}
+
+/** The first run [begin, end) of consecutive input indices in a padded axis: the unmirrored middle of a row. */
+inline std::pair<std::size_t, std::size_t>
+ConsecutiveRun(const std::vector<IndexValueType> & indices)
+{
+  std::size_t begin = 0;
+  while (begin + 1 < indices.size() && indices[begin + 1] != indices[begin] + 1)
+  {
+    ++begin;
+  }
+  std::size_t end = begin + 1;
+  while (end < indices.size() && indices[end] == indices[end - 1] + 1)
+  {
+    ++end;
+  }
+  return { begin, end };
+}
+
+/** The window of one output plane as rows of two images, x and y, converted to double.
+ *
+ * The output region is swept along its outermost axis (rows in 2D, slices in 3D). A ring of `taps` padded, mirrored
+ * input planes along that axis (one padded row in 2D, one padded slice in 3D, the padded row in 1D) keeps the working
+ * set small: each input plane is converted once and every output row reads its window rows from the ring. */
+template<typename TInputImage>
+class PlaneRing
+{
+public:
+  static constexpr unsigned int Dimension = TInputImage::ImageDimension;
+  static constexpr unsigned int Outer = Dimension - 1;
+  using InputPixelType = typename TInputImage::PixelType;
+  using RegionType = typename TInputImage::RegionType;
+
+  PlaneRing(const TInputImage * x, const TInputImage * y, const RegionType & outputRegion, IndexValueType radius);
+
+  /** Converts the input planes that output plane `outer` needs and the ring does not hold yet. */
+  void
+  Load(std::size_t outer);
+
+  /** Padded row `row` (along axis 1 in 3D, else 0) of padded plane `paddedOuter` of image 0 (x) or 1 (y). */
+  const double *
+  Row(unsigned int image, std::size_t paddedOuter, std::size_t row) const
+  {
+    return m_Planes[image].data() + (paddedOuter % m_Slots) * m_PlaneSize + row * m_PaddedWidth;
+  }
+
+  /** Whether a converted sample was NaN. */
+  bool
+  FoundNaN() const
+  {
+    return m_FoundNaN;
+  }
+
+private:
+  void
+  ConvertPlane(std::size_t paddedOuter, std::size_t slot);
+
+  void
+  ConvertRow(unsigned int image, const InputPixelType * source, double * destination);
+
+  const TInputImage *                                m_Inputs[2];
+  std::array<std::vector<IndexValueType>, Dimension> m_SampleIndex;
+  std::vector<OffsetValueType>                       m_ColumnOffset[2];
+  std::size_t                                        m_ContiguousBegin{ 0 };
+  std::size_t                                        m_ContiguousEnd{ 0 };
+  std::size_t                                        m_PaddedWidth;
+  std::size_t                                        m_RowsPerPlane;
+  std::size_t                                        m_PlaneSize;
+  std::size_t                                        m_Slots;
+  std::vector<double>                                m_Planes[2];
+  std::vector<IndexValueType>                        m_SlotHolds;
+  bool                                               m_FoundNaN{ false };
+};
+
+template<typename TInputImage>
+PlaneRing<TInputImage>::PlaneRing(const TInputImage * x,
+                                  const TInputImage * y,
+                                  const RegionType &  outputRegion,
+                                  IndexValueType      radius)
+    : m_Inputs{ x, y }
+{
+  for (unsigned int d = 0; d < Dimension; ++d)
+  {
+    m_SampleIndex[d] = MirroredSampleIndices(x->GetLargestPossibleRegion(), outputRegion, radius, d);
+  }
+  m_PaddedWidth = m_SampleIndex[0].size();
+  m_RowsPerPlane = Dimension == 3 ? m_SampleIndex[1].size() : 1;
+  m_PlaneSize = m_PaddedWidth * m_RowsPerPlane;
+  m_Slots = Dimension >= 2 ? 2 * static_cast<std::size_t>(radius) + 1 : 1;
+  m_SlotHolds.assign(m_Slots, -1);
+  for (unsigned int i = 0; i < 2; ++i)
+  {
+    m_Planes[i].resize(m_Slots * m_PlaneSize);
+    const auto bufferStart = m_Inputs[i]->GetBufferedRegion().GetIndex();
+    for (const IndexValueType index : m_SampleIndex[0])
+    {
+      m_ColumnOffset[i].push_back(index - bufferStart[0]);
+    }
+  }
+  const auto contiguous = ConsecutiveRun(m_SampleIndex[0]);
+  m_ContiguousBegin = contiguous.first;
+  m_ContiguousEnd = contiguous.second;
+}
+
+template<typename TInputImage>
+void
+PlaneRing<TInputImage>::Load(std::size_t outer)
+{
+  for (std::size_t k = 0; k < m_Slots; ++k)
+  {
+    const std::size_t padded = outer + k;
+    const std::size_t slot = padded % m_Slots;
+    if (m_SlotHolds[slot] != static_cast<IndexValueType>(padded))
+    {
+      this->ConvertPlane(padded, slot);
+    }
+  }
+}
+
+template<typename TInputImage>
+void
+PlaneRing<TInputImage>::ConvertPlane(std::size_t paddedOuter, std::size_t slot)
+{
+  for (unsigned int i = 0; i < 2; ++i)
+  {
+    const auto      bufferStart = m_Inputs[i]->GetBufferedRegion().GetIndex();
+    const auto *    offsets = m_Inputs[i]->GetOffsetTable();
+    OffsetValueType planeOffset = 0;
+    if (Dimension >= 2)
+    {
+      planeOffset = (m_SampleIndex[Outer][paddedOuter] - bufferStart[Outer]) * offsets[Outer];
+    }
+    for (std::size_t row = 0; row < m_RowsPerPlane; ++row)
+    {
+      OffsetValueType rowOffset = planeOffset;
+      if (Dimension == 3)
+      {
+        rowOffset += (m_SampleIndex[1][row] - bufferStart[1]) * offsets[1];
+      }
+      this->ConvertRow(
+        i, m_Inputs[i]->GetBufferPointer() + rowOffset, m_Planes[i].data() + slot * m_PlaneSize + row * m_PaddedWidth);
+    }
+  }
+  m_SlotHolds[slot] = static_cast<IndexValueType>(paddedOuter);
+}
+
+template<typename TInputImage>
+void
+PlaneRing<TInputImage>::ConvertRow(unsigned int image, const InputPixelType * source, double * destination)
+{
+  const OffsetValueType * columns = m_ColumnOffset[image].data();
+  for (std::size_t k = 0; k < m_ContiguousBegin; ++k)
+  {
+    destination[k] = static_cast<double>(source[columns[k]]);
+  }
+  const InputPixelType * run = source + columns[m_ContiguousBegin];
+  for (std::size_t k = m_ContiguousBegin; k < m_ContiguousEnd; ++k)
+  {
+    destination[k] = static_cast<double>(run[k - m_ContiguousBegin]);
+  }
+  for (std::size_t k = m_ContiguousEnd; k < m_PaddedWidth; ++k)
+  {
+    destination[k] = static_cast<double>(source[columns[k]]);
+  }
+  if (!NumericTraits<InputPixelType>::is_integer)
+  {
+    bool foundNaN = false;
+    for (std::size_t k = 0; k < m_PaddedWidth; ++k)
+    {
+      foundNaN |= std::isnan(destination[k]);
+    }
+    m_FoundNaN |= foundNaN;
+  }
+}
+
+/** Where the rows of an output region go in the SSIM map and in the component maps that are computed. */
+template<typename TOutputImage>
+class OutputRows
+{
+public:
+  static constexpr unsigned int Dimension = TOutputImage::ImageDimension;
+  using PixelType = typename TOutputImage::PixelType;
+
+  /** `maps`: the SSIM map, then the luminance, contrast and structure maps or null where they are not computed. */
+  OutputRows(const std::array<TOutputImage *, 4> & maps, const typename TOutputImage::RegionType & region)
+      : m_Offsets(maps[0]->GetOffsetTable())
+  {
+    for (unsigned int i = 0; i < 4; ++i)
+    {
+      m_Starts[i] = maps[i] ? maps[i]->GetBufferPointer() + maps[i]->ComputeOffset(region.GetIndex()) : nullptr;
+    }
+  }
+
+  /** Output row `row` (along axis 1 in 3D, else 0) of output plane `outer` (along the outermost axis). */
+  SSIMKernel::OutputRow<PixelType>
+  At(std::size_t outer, std::size_t row) const
+  {
+    std::size_t offset = Dimension >= 2 ? outer * m_Offsets[Dimension - 1] : 0;
+    if (Dimension == 3)
+    {
+      offset += row * m_Offsets[1];
+    }
+    SSIMKernel::OutputRow<PixelType> out;
+    out.SSIM = m_Starts[0] + offset;
+    out.Luminance = m_Starts[1] ? m_Starts[1] + offset : nullptr;
+    out.Contrast = m_Starts[2] ? m_Starts[2] + offset : nullptr;
+    out.Structure = m_Starts[3] ? m_Starts[3] + offset : nullptr;
+    return out;
+  }
+
+private:
+  const OffsetValueType * m_Offsets;
+  PixelType *             m_Starts[4];
+};
+
+/** Computes output rows from the window rows in a PlaneRing and keeps the running sum of the SSIM values. */
+template<typename TInputImage, typename TOutputPixel>
+class WindowRows
+{
+public:
+  static constexpr unsigned int Dimension = TInputImage::ImageDimension;
+
+  WindowRows(SSIMKernel::WeightsType weights, const SSIMKernel::Constants & constants, std::size_t width)
+      : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width)
+  {
+    const std::size_t rowsPerOutput = Dimension == 3   ? m_Weights.size() * m_Weights.size()
+                                      : Dimension == 2 ? m_Weights.size()
+                                                       : 1;
+    m_XRows.resize(rowsPerOutput);
+    m_YRows.resize(rowsPerOutput);
+    m_RowWeights.resize(rowsPerOutput);
+    m_Scratch.resize(SSIMKernel::ScratchSize(width, m_Weights.size()));
+  }
+
+  /** Writes output row `row` of output plane `outer` to `out`. The outer axes are filtered as one set of rows with
+   * the products of their taps as weights; the kernel filters along x. */
+  void
+  Compute(const PlaneRing<TInputImage> &              ring,
+          std::size_t                                 outer,
+          std::size_t                                 row,
+          const SSIMKernel::OutputRow<TOutputPixel> & out)
+  {
+    const std::size_t outerTaps = Dimension >= 2 ? m_Weights.size() : 1;
+    const std::size_t rowTaps = Dimension == 3 ? m_Weights.size() : 1;
+    std::size_t       n = 0;
+    for (std::size_t kz = 0; kz < outerTaps; ++kz)
+    {
+      for (std::size_t ky = 0; ky < rowTaps; ++ky)
+      {
+        m_XRows[n] = ring.Row(0, outer + kz, row + ky);
+        m_YRows[n] = ring.Row(1, outer + kz, row + ky);
+        m_RowWeights[n] = Dimension == 3 ? m_Weights[kz] * m_Weights[ky] : Dimension == 2 ? m_Weights[kz] : 1.0;
+        ++n;
+      }
+    }
+    m_Sum += SSIMKernel::ComputeRow<TOutputPixel>(
+      m_XRows.data(), m_YRows.data(), m_RowWeights.data(), n, m_Weights, m_Width, m_Constants, out, m_Scratch.data());
+  }
+
+  /** Sum of the SSIM values of the rows computed so far. */
+  double
+  GetSum() const
+  {
+    return m_Sum;
+  }
+
+private:
+  const SSIMKernel::WeightsType m_Weights;
+  const SSIMKernel::Constants   m_Constants;
+  const std::size_t             m_Width;
+  std::vector<const double *>   m_XRows;
+  std::vector<const double *>   m_YRows;
+  std::vector<double>           m_RowWeights;
+  std::vector<double>           m_Scratch;
+  double                        m_Sum{ 0.0 };
+};
+
+} // namespace SSIMImageFilterDetail
 
 template<typename TInputImage, typename TOutputImage>
 SSIMImageFilter<TInputImage, TOutputImage>::SSIMImageFilter()
@@ -187,205 +484,65 @@ SSIMImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
 }
 
 template<typename TInputImage, typename TOutputImage>
-void
-SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion)
+SSIMKernel::WeightsType
+SSIMImageFilter<TInputImage, TOutputImage>::MakeWindowWeights() const
 {
-  // The region is swept along its outermost axis (rows in 2D, slices in 3D). A ring of `taps` converted, mirrored
-  // planes (one padded row in 2D, one padded slice in 3D) along that axis keeps the working set small: each input
-  // plane is converted to double once and every output row reads its window rows from the ring.
-  constexpr unsigned int Outer = ImageDimension - 1;
-  const TInputImage *    inputs[2] = { this->GetInput1(), this->GetInput2() };
-  const auto             largest = inputs[0]->GetLargestPossibleRegion();
-  const auto             radius = static_cast<IndexValueType>(this->GetWindowRadius());
-  const std::size_t      taps = 2 * static_cast<std::size_t>(radius) + 1;
+  return m_Window == WindowEnum::Gaussian ? SSIMKernel::GaussianWeights(m_GaussianSigma, this->GetWindowRadius())
+                                          : SSIMKernel::UniformWeights(m_WindowSize);
+}
 
-  const SSIMKernel::WeightsType weights = m_Window == WindowEnum::Gaussian
-                                            ? SSIMKernel::GaussianWeights(m_GaussianSigma, this->GetWindowRadius())
-                                            : SSIMKernel::UniformWeights(m_WindowSize);
-  SSIMKernel::Constants         constants;
+template<typename TInputImage, typename TOutputImage>
+SSIMKernel::Constants
+SSIMImageFilter<TInputImage, TOutputImage>::MakeKernelConstants() const
+{
+  SSIMKernel::Constants constants;
   constants.C1 = (m_K1 * m_DynamicRange) * (m_K1 * m_DynamicRange);
   constants.C2 = (m_K2 * m_DynamicRange) * (m_K2 * m_DynamicRange);
   constants.Alpha = m_LuminanceExponent;
   constants.Beta = m_ContrastExponent;
   constants.Gamma = m_StructureExponent;
+  return constants;
+}
 
-  // Per axis: the (mirrored) input index of every padded sample.
-  std::array<std::vector<IndexValueType>, ImageDimension> sampleIndex;
-  for (unsigned int d = 0; d < ImageDimension; ++d)
+template<typename TInputImage, typename TOutputImage>
+std::array<TOutputImage *, 4>
+SSIMImageFilter<TInputImage, TOutputImage>::GetComputedOutputs()
+{
+  std::array<TOutputImage *, 4> maps{ { this->GetOutput(0), nullptr, nullptr, nullptr } };
+  for (unsigned int i = 1; i < 4 && m_ComputeComponentMaps; ++i)
   {
-    const IndexValueType start = largest.GetIndex(d);
-    const auto           size = static_cast<IndexValueType>(largest.GetSize(d));
-    const std::size_t    padded = outputRegion.GetSize(d) + 2 * radius;
-    for (std::size_t k = 0; k < padded; ++k)
+    maps[i] = this->GetOutput(i);
+  }
+  return maps;
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion)
+{
+  const auto                                    radius = static_cast<IndexValueType>(this->GetWindowRadius());
+  SSIMImageFilterDetail::PlaneRing<TInputImage> ring(this->GetInput1(), this->GetInput2(), outputRegion, radius);
+  SSIMImageFilterDetail::WindowRows<TInputImage, OutputPixelType> window(
+    this->MakeWindowWeights(), this->MakeKernelConstants(), outputRegion.GetSize(0));
+  const SSIMImageFilterDetail::OutputRows<TOutputImage> outputs(this->GetComputedOutputs(), outputRegion);
+
+  const std::size_t planes = ImageDimension >= 2 ? outputRegion.GetSize(ImageDimension - 1) : 1;
+  const std::size_t rowsPerPlane = ImageDimension == 3 ? outputRegion.GetSize(1) : 1;
+  for (std::size_t outer = 0; outer < planes; ++outer)
+  {
+    ring.Load(outer);
+    for (std::size_t row = 0; row < rowsPerPlane; ++row)
     {
-      const IndexValueType index = outputRegion.GetIndex(d) - radius + static_cast<IndexValueType>(k);
-      sampleIndex[d].push_back(start + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(index - start, size)));
+      window.Compute(ring, outer, row, outputs.At(outer, row));
     }
   }
+  this->AddRegionResult(window.GetSum(), ring.FoundNaN(), outputRegion.GetNumberOfPixels());
+}
 
-  const std::size_t width = outputRegion.GetSize(0);
-  const std::size_t paddedWidth = sampleIndex[0].size();
-  const std::size_t rowsPerPlane = ImageDimension == 3 ? sampleIndex[1].size() : 1;
-  const std::size_t planeSize = paddedWidth * rowsPerPlane;
-  const std::size_t ringSlots = ImageDimension >= 2 ? taps : 1;
-  const std::size_t outerOutputs = ImageDimension >= 2 ? outputRegion.GetSize(Outer) : 1;
-
-  std::vector<double>          ring[2];
-  std::vector<IndexValueType>  slotHolds(ringSlots, -1);
-  std::vector<OffsetValueType> columnOffset[2];
-  for (unsigned int i = 0; i < 2; ++i)
-  {
-    ring[i].resize(ringSlots * planeSize);
-    const auto bufferStart = inputs[i]->GetBufferedRegion().GetIndex();
-    for (std::size_t k = 0; k < paddedWidth; ++k)
-    {
-      columnOffset[i].push_back(sampleIndex[0][k] - bufferStart[0]);
-    }
-  }
-
-  // Columns [contiguousBegin, contiguousEnd) are consecutive input pixels (the unmirrored middle of the row).
-  std::size_t contiguousBegin = 0;
-  while (contiguousBegin + 1 < paddedWidth &&
-         sampleIndex[0][contiguousBegin + 1] != sampleIndex[0][contiguousBegin] + 1)
-  {
-    ++contiguousBegin;
-  }
-  std::size_t contiguousEnd = contiguousBegin + 1;
-  while (contiguousEnd < paddedWidth && sampleIndex[0][contiguousEnd] == sampleIndex[0][contiguousEnd - 1] + 1)
-  {
-    ++contiguousEnd;
-  }
-
-  bool foundNaN = false;
-  auto convertPlane = [&](std::size_t paddedOuter, std::size_t slot) {
-    for (unsigned int i = 0; i < 2; ++i)
-    {
-      const InputPixelType * buffer = inputs[i]->GetBufferPointer();
-      const auto             bufferStart = inputs[i]->GetBufferedRegion().GetIndex();
-      const auto *           offsets = inputs[i]->GetOffsetTable();
-      OffsetValueType        planeOffset = 0;
-      if (ImageDimension >= 2)
-      {
-        planeOffset = (sampleIndex[Outer][paddedOuter] - bufferStart[Outer]) * offsets[Outer];
-      }
-      for (std::size_t row = 0; row < rowsPerPlane; ++row)
-      {
-        OffsetValueType rowOffset = planeOffset;
-        if (ImageDimension == 3)
-        {
-          rowOffset += (sampleIndex[1][row] - bufferStart[1]) * offsets[1];
-        }
-        const InputPixelType *  source = buffer + rowOffset;
-        double *                destination = ring[i].data() + slot * planeSize + row * paddedWidth;
-        const OffsetValueType * columns = columnOffset[i].data();
-        for (std::size_t k = 0; k < contiguousBegin; ++k)
-        {
-          destination[k] = static_cast<double>(source[columns[k]]);
-        }
-        const InputPixelType * run = source + columns[contiguousBegin];
-        for (std::size_t k = contiguousBegin; k < contiguousEnd; ++k)
-        {
-          destination[k] = static_cast<double>(run[k - contiguousBegin]);
-        }
-        for (std::size_t k = contiguousEnd; k < paddedWidth; ++k)
-        {
-          destination[k] = static_cast<double>(source[columns[k]]);
-        }
-        if (!NumericTraits<InputPixelType>::is_integer)
-        {
-          for (std::size_t k = 0; k < paddedWidth; ++k)
-          {
-            foundNaN |= std::isnan(destination[k]);
-          }
-        }
-      }
-    }
-    slotHolds[slot] = static_cast<IndexValueType>(paddedOuter);
-  };
-
-  OutputPixelType * starts[4] = { nullptr, nullptr, nullptr, nullptr };
-  for (unsigned int i = 0; i < 4; ++i)
-  {
-    if (i == 0 || m_ComputeComponentMaps)
-    {
-      TOutputImage * output = this->GetOutput(i);
-      starts[i] = output->GetBufferPointer() + output->ComputeOffset(outputRegion.GetIndex());
-    }
-  }
-  const auto * outputOffsets = this->GetOutput()->GetOffsetTable();
-  auto         rowOutput = [&](std::size_t offset) {
-    SSIMKernel::OutputRow<OutputPixelType> out;
-    out.SSIM = starts[0] + offset;
-    out.Luminance = starts[1] ? starts[1] + offset : nullptr;
-    out.Contrast = starts[2] ? starts[2] + offset : nullptr;
-    out.Structure = starts[3] ? starts[3] + offset : nullptr;
-    return out;
-  };
-
-  const std::size_t               rowsPerOutput = ImageDimension == 3 ? taps * taps : ringSlots;
-  std::vector<const double *>     xRows(rowsPerOutput);
-  std::vector<const double *>     yRows(rowsPerOutput);
-  std::vector<double>             rowWeights(rowsPerOutput);
-  std::vector<double>             scratch(SSIMKernel::ScratchSize(width, taps));
-  const SSIMKernel::WeightsType & wx = weights;
-  double                          sum = 0.0;
-
-  for (std::size_t outer = 0; outer < outerOutputs; ++outer)
-  {
-    for (std::size_t k = 0; k < ringSlots; ++k)
-    {
-      const std::size_t padded = outer + k;
-      const std::size_t slot = padded % ringSlots;
-      if (slotHolds[slot] != static_cast<IndexValueType>(padded))
-      {
-        convertPlane(padded, slot);
-      }
-    }
-    if (ImageDimension == 3)
-    {
-      const std::size_t rows = outputRegion.GetSize(1);
-      for (std::size_t row = 0; row < rows; ++row)
-      {
-        std::size_t n = 0;
-        for (std::size_t kz = 0; kz < taps; ++kz)
-        {
-          const std::size_t slot = (outer + kz) % ringSlots;
-          for (std::size_t ky = 0; ky < taps; ++ky)
-          {
-            const std::size_t offset = slot * planeSize + (row + ky) * paddedWidth;
-            xRows[n] = ring[0].data() + offset;
-            yRows[n] = ring[1].data() + offset;
-            rowWeights[n] = weights[kz] * weights[ky];
-            ++n;
-          }
-        }
-        const std::size_t outOffset = outer * outputOffsets[ImageDimension == 3 ? 2 : 0] + row * outputOffsets[1];
-        sum += SSIMKernel::ComputeRow<OutputPixelType>(
-          xRows.data(), yRows.data(), rowWeights.data(), n, wx, width, constants, rowOutput(outOffset), scratch.data());
-      }
-    }
-    else
-    {
-      for (std::size_t k = 0; k < ringSlots; ++k)
-      {
-        const std::size_t slot = (outer + k) % ringSlots;
-        xRows[k] = ring[0].data() + slot * planeSize;
-        yRows[k] = ring[1].data() + slot * planeSize;
-        rowWeights[k] = ImageDimension >= 2 ? weights[k] : 1.0;
-      }
-      const std::size_t outOffset = ImageDimension >= 2 ? outer * outputOffsets[ImageDimension >= 2 ? 1 : 0] : 0;
-      sum += SSIMKernel::ComputeRow<OutputPixelType>(xRows.data(),
-                                                     yRows.data(),
-                                                     rowWeights.data(),
-                                                     ringSlots,
-                                                     wx,
-                                                     width,
-                                                     constants,
-                                                     rowOutput(outOffset),
-                                                     scratch.data());
-    }
-  }
-
+template<typename TInputImage, typename TOutputImage>
+void
+SSIMImageFilter<TInputImage, TOutputImage>::AddRegionResult(double sum, bool foundNaN, SizeValueType pixels)
+{
   if (foundNaN)
   {
     m_FoundNaN = true;
@@ -395,7 +552,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const Ou
     m_SSIMSum += sum;
   }
   TotalProgressReporter progress(this, this->GetOutput()->GetRequestedRegion().GetNumberOfPixels());
-  progress.Completed(outputRegion.GetNumberOfPixels());
+  progress.Completed(pixels);
 }
 
 template<typename TInputImage, typename TOutputImage>
@@ -426,6 +583,8 @@ SSIMImageFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent 
   os << indent << "StructureExponent: " << m_StructureExponent << std::endl;
   os << indent << "ComputeComponentMaps: " << m_ComputeComponentMaps << std::endl;
   os << indent << "MeanSSIM: " << m_MeanSSIM << std::endl;
+  os << indent << "SSIMSum: " << m_SSIMSum << std::endl;
+  os << indent << "FoundNaN: " << m_FoundNaN.load() << std::endl;
 }
 
 } // namespace itk

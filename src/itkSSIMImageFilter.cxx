@@ -18,16 +18,48 @@
 #include "itkSSIMImageFilter.h"
 
 namespace itk {
+
+namespace {
+struct WindowName
+{
+  SSIMImageFilterEnums::Window Value;
+  const char *                 Name;
+};
+constexpr WindowName WindowNames[] = { { SSIMImageFilterEnums::Window::Gaussian, "gaussian" },
+                                       { SSIMImageFilterEnums::Window::Uniform, "uniform" } };
+} // namespace
+
+const char *
+SSIMImageFilterEnums::ToString(Window value)
+{
+  for (const auto & entry : WindowNames)
+  {
+    if (entry.Value == value)
+    {
+      return entry.Name;
+    }
+  }
+  return "INVALID";
+}
+
+bool
+SSIMImageFilterEnums::FromString(const std::string & name, Window & value)
+{
+  for (const auto & entry : WindowNames)
+  {
+    if (name == entry.Name)
+    {
+      value = entry.Value;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::ostream &
 operator<<(std::ostream & out, const SSIMImageFilterEnums::Window value)
 {
-  switch (value)
-  {
-    case SSIMImageFilterEnums::Window::Gaussian:
-      return out << "itk::SSIMImageFilterEnums::Window::Gaussian";
-    case SSIMImageFilterEnums::Window::Uniform:
-      return out << "itk::SSIMImageFilterEnums::Window::Uniform";
-  }
-  return out << "INVALID VALUE FOR itk::SSIMImageFilterEnums::Window";
+  return out << SSIMImageFilterEnums::ToString(value);
 }
+
 } // namespace itk

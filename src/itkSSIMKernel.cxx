@@ -23,11 +23,24 @@
 
 // The hot loops are compiled for the x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and baseline ISA levels and the
 // loader picks by CPU features (not by CPU model, which "arch=<cpu>" clones would test), so a library
-// built with Debian's baseline flags still runs at full width on newer CPUs.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// built with Debian's baseline flags still runs at full width on newer CPUs. This needs GCC 11 or later (ISA-level
+// names) on x86-64 and an ELF loader with ifunc support (glibc). Clang 14 rejects target_clones on function
+// templates, so other compilers and platforms build one portable version of every function.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__x86_64__) && defined(__ELF__) &&           \
+  defined(__GLIBC__)
 #define SSIM_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SSIM_KERNEL_CLONES
+#endif
+
+// GCC and Clang: blocks of columns in vector registers (GCC vector extensions); helpers are always inlined into
+// their callers so every clone compiles them for its own ISA. Other compilers run the scalar loops only.
+#if defined(__GNUC__)
+#define SSIM_KERNEL_VECTOR_EXTENSIONS 1
+#define SSIM_KERNEL_INLINE inline __attribute__((always_inline))
+#else
+#define SSIM_KERNEL_VECTOR_EXTENSIONS 0
+#define SSIM_KERNEL_INLINE inline
 #endif
 
 namespace itk {
@@ -59,6 +72,7 @@ UniformWeights(unsigned int size)
 
 namespace {
 
+// Five rows of moments: x, y, x^2, y^2 and xy.
 struct Moments
 {
   double * X;
@@ -68,84 +82,177 @@ struct Moments
   double * XY;
 };
 
+// The five moment rows of `length` doubles each, one after the other from `first`.
+Moments
+MomentRows(double * first, std::size_t length)
+{
+  return { first, first + length, first + 2 * length, first + 3 * length, first + 4 * length };
+}
+
+// Loads and stores of one column (T = double) or, with vector extensions, of a block of columns (T = Vector). The
+// same templates serve both, so the vector blocks and the scalar remainder evaluate the same expressions.
+template<typename T>
+SSIM_KERNEL_INLINE T
+LoadAs(const double * p)
+{
+  return *p;
+}
+
+SSIM_KERNEL_INLINE void
+StoreAt(double * p, double value)
+{
+  *p = value;
+}
+
+template<typename TOutput>
+SSIM_KERNEL_INLINE void
+ConvertAt(TOutput * p, double value)
+{
+  *p = static_cast<TOutput>(value);
+}
+
+SSIM_KERNEL_INLINE double
+ClampToZero(double value)
+{
+  return std::max(value, 0.0);
+}
+
+SSIM_KERNEL_INLINE double
+SquareRoot(double value)
+{
+  return std::sqrt(value);
+}
+
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
 // Columns processed together: the accumulators of one block stay in vector registers over all window rows.
 // GCC vector extensions: one AVX-512 register, two AVX2 or four SSE2 registers depending on the clone. The helpers
 // are always inlined into the clones, so the baseline ABI of 64-byte vector arguments (-Wpsabi) never applies.
 constexpr std::size_t Block = 8;
 using Vector = double __attribute__((vector_size(Block * sizeof(double))));
-using UnalignedVector = double __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
+// A typedef, not an alias declaration: Clang ignores the lowered alignment in the latter and emits aligned loads.
+typedef double UnalignedVector __attribute__((vector_size(Block * sizeof(double)), aligned(sizeof(double)), may_alias));
+static_assert(alignof(UnalignedVector) == alignof(double), "vector loads and stores must not assume alignment");
 
-inline __attribute__((always_inline)) Vector
-Load(const double * p)
+template<>
+SSIM_KERNEL_INLINE Vector
+LoadAs<Vector>(const double * p)
 {
   return *reinterpret_cast<const UnalignedVector *>(p);
 }
 
-inline __attribute__((always_inline)) void
-Store(double * p, const Vector & v)
+SSIM_KERNEL_INLINE void
+StoreAt(double * p, const Vector & value)
 {
-  *reinterpret_cast<UnalignedVector *>(p) = v;
+  *reinterpret_cast<UnalignedVector *>(p) = value;
 }
 
-// Weighted sums over the window rows of x, y, x^2, y^2 and xy, for every column of the padded rows.
+template<typename TOutput>
+SSIM_KERNEL_INLINE void
+ConvertAt(TOutput * p, const Vector & value)
+{
+  for (std::size_t j = 0; j < Block; ++j)
+  {
+    p[j] = static_cast<TOutput>(value[j]);
+  }
+}
+
+SSIM_KERNEL_INLINE Vector
+ClampToZero(const Vector & value)
+{
+  const Vector zero = {};
+  return value > zero ? value : zero;
+}
+
+SSIM_KERNEL_INLINE Vector
+SquareRoot(const Vector & value)
+{
+  Vector root;
+  for (std::size_t j = 0; j < Block; ++j)
+  {
+    root[j] = std::sqrt(value[j]);
+  }
+  return root;
+}
+
+SSIM_KERNEL_INLINE double
+HorizontalSum(const Vector & value)
+{
+  double sum = 0.0;
+  for (std::size_t j = 0; j < Block; ++j)
+  {
+    sum += value[j];
+  }
+  return sum;
+}
+#endif
+
+// Weighted sums over the window rows of x, y, x^2, y^2 and xy at column i (at a block of columns for T = Vector).
+template<typename T>
+SSIM_KERNEL_INLINE void
+AccumulateColumns(const double * const * xRows,
+                  const double * const * yRows,
+                  const double * __restrict weights,
+                  std::size_t     rowCount,
+                  std::size_t     i,
+                  const Moments & out)
+{
+  T ax = {}, ay = {}, axx = {}, ayy = {}, axy = {};
+  for (std::size_t k = 0; k < rowCount; ++k)
+  {
+    const T x = LoadAs<T>(xRows[k] + i);
+    const T y = LoadAs<T>(yRows[k] + i);
+    const T wx = weights[k] * x;
+    const T wy = weights[k] * y;
+    ax += wx;
+    ay += wy;
+    axx += wx * x;
+    ayy += wy * y;
+    axy += wx * y;
+  }
+  StoreAt(out.X + i, ax);
+  StoreAt(out.Y + i, ay);
+  StoreAt(out.XX + i, axx);
+  StoreAt(out.YY + i, ayy);
+  StoreAt(out.XY + i, axy);
+}
+
+// Vertical pass: the moments of every column of the padded rows.
 SSIM_KERNEL_CLONES void
 VerticalMoments(const double * const * xRows,
                 const double * const * yRows,
                 const double * __restrict weights,
-                std::size_t rowCount,
-                std::size_t length,
-                double * __restrict sx,
-                double * __restrict sy,
-                double * __restrict sxx,
-                double * __restrict syy,
-                double * __restrict sxy)
+                std::size_t   rowCount,
+                std::size_t   length,
+                const Moments out)
 {
-  std::size_t i0 = 0;
-  for (; i0 + Block <= length; i0 += Block)
+  std::size_t i = 0;
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+  for (; i + Block <= length; i += Block)
   {
-    Vector ax = {}, ay = {}, axx = {}, ayy = {}, axy = {};
-    for (std::size_t k = 0; k < rowCount; ++k)
-    {
-      const Vector x = Load(xRows[k] + i0);
-      const Vector y = Load(yRows[k] + i0);
-      const Vector wx = weights[k] * x;
-      const Vector wy = weights[k] * y;
-      ax += wx;
-      ay += wy;
-      axx += wx * x;
-      ayy += wy * y;
-      axy += wx * y;
-    }
-    Store(sx + i0, ax);
-    Store(sy + i0, ay);
-    Store(sxx + i0, axx);
-    Store(syy + i0, ayy);
-    Store(sxy + i0, axy);
+    AccumulateColumns<Vector>(xRows, yRows, weights, rowCount, i, out);
   }
-  for (; i0 < length; ++i0)
+#endif
+  for (; i < length; ++i)
   {
-    double ax = 0.0, ay = 0.0, axx = 0.0, ayy = 0.0, axy = 0.0;
-    for (std::size_t k = 0; k < rowCount; ++k)
-    {
-      const double a = xRows[k][i0];
-      const double b = yRows[k][i0];
-      const double wa = weights[k] * a;
-      const double wb = weights[k] * b;
-      ax += wa;
-      ay += wb;
-      axx += wa * a;
-      ayy += wb * b;
-      axy += wa * b;
-    }
-    sx[i0] = ax;
-    sy[i0] = ay;
-    sxx[i0] = axx;
-    syy[i0] = ayy;
-    sxy[i0] = axy;
+    AccumulateColumns<double>(xRows, yRows, weights, rowCount, i, out);
   }
 }
 
-// Filters one moment row along x with a symmetric window: out[i] = sum_k w[k] in[i + k].
+// The window along x at column i of one moment row, using the window's symmetry: sum_k w[k] row[i + k].
+template<typename T>
+SSIM_KERNEL_INLINE T
+FilterAt(const double * __restrict row, const double * __restrict weights, std::size_t taps, std::size_t i)
+{
+  const std::size_t radius = taps / 2;
+  T                 acc = weights[radius] * LoadAs<T>(row + i + radius);
+  for (std::size_t k = 0; k < radius; ++k)
+  {
+    acc += weights[k] * (LoadAs<T>(row + i + k) + LoadAs<T>(row + i + taps - 1 - k));
+  }
+  return acc;
+}
+
+// Filters one moment row along x: out[i] = sum_k w[k] in[i + k].
 SSIM_KERNEL_CLONES void
 FilterRow(const double * __restrict in,
           const double * __restrict weights,
@@ -153,27 +260,101 @@ FilterRow(const double * __restrict in,
           std::size_t length,
           double * __restrict out)
 {
+  std::size_t i = 0;
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+  for (; i + Block <= length; i += Block)
+  {
+    StoreAt(out + i, FilterAt<Vector>(in, weights, taps, i));
+  }
+#endif
+  for (; i < length; ++i)
+  {
+    out[i] = FilterAt<double>(in, weights, taps, i);
+  }
+}
+
+// Local means mu and raw second moments E[x^2], E[y^2], E[xy] at one pixel (T = double) or a block of pixels.
+template<typename T>
+struct WindowMoments
+{
+  T X;
+  T Y;
+  T XX;
+  T YY;
+  T XY;
+};
+
+// The window along x applied to the five vertical moment rows at once, so the sums stay in registers.
+template<typename T>
+SSIM_KERNEL_INLINE WindowMoments<T>
+FilterMomentsAt(const Moments & rows, const double * __restrict weights, std::size_t taps, std::size_t i)
+{
   const std::size_t radius = taps / 2;
   const double      center = weights[radius];
-  std::size_t       i0 = 0;
-  for (; i0 + Block <= length; i0 += Block)
+  WindowMoments<T>  m{ center * LoadAs<T>(rows.X + i + radius),
+                      center * LoadAs<T>(rows.Y + i + radius),
+                      center * LoadAs<T>(rows.XX + i + radius),
+                      center * LoadAs<T>(rows.YY + i + radius),
+                      center * LoadAs<T>(rows.XY + i + radius) };
+  for (std::size_t k = 0; k < radius; ++k)
   {
-    Vector acc = center * Load(in + i0 + radius);
-    for (std::size_t k = 0; k < radius; ++k)
-    {
-      acc += weights[k] * (Load(in + i0 + k) + Load(in + i0 + taps - 1 - k));
-    }
-    Store(out + i0, acc);
+    const double      w = weights[k];
+    const std::size_t left = i + k;
+    const std::size_t right = i + taps - 1 - k;
+    m.X += w * (LoadAs<T>(rows.X + left) + LoadAs<T>(rows.X + right));
+    m.Y += w * (LoadAs<T>(rows.Y + left) + LoadAs<T>(rows.Y + right));
+    m.XX += w * (LoadAs<T>(rows.XX + left) + LoadAs<T>(rows.XX + right));
+    m.YY += w * (LoadAs<T>(rows.YY + left) + LoadAs<T>(rows.YY + right));
+    m.XY += w * (LoadAs<T>(rows.XY + left) + LoadAs<T>(rows.XY + right));
   }
-  for (; i0 < length; ++i0)
+  return m;
+}
+
+// SSIM with unit exponents: (2 mx my + C1)(2 cov + C2) / ((mx^2 + my^2 + C1)(var x + var y + C2)).
+template<typename T>
+SSIM_KERNEL_INLINE T
+UnitExponentSSIM(const WindowMoments<T> & m, double c1, double c2)
+{
+  const T mxmy = m.X * m.Y;
+  const T mx2my2 = m.X * m.X + m.Y * m.Y;
+  return ((2.0 * mxmy + c1) * (2.0 * (m.XY - mxmy) + c2)) / ((mx2my2 + c1) * ((m.XX + m.YY) - mx2my2 + c2));
+}
+
+// Luminance, contrast and structure terms at pixel i; negative variances from rounding count as zero.
+template<typename T, typename TOutput>
+SSIM_KERNEL_INLINE void
+StoreComponents(const WindowMoments<T> & m, double c1, double c2, std::size_t i, const OutputRow<TOutput> & out)
+{
+  const double c3 = 0.5 * c2;
+  const T      mxmy = m.X * m.Y;
+  const T      mx2my2 = m.X * m.X + m.Y * m.Y;
+  const T      sx2 = ClampToZero(m.XX - m.X * m.X);
+  const T      sy2 = ClampToZero(m.YY - m.Y * m.Y);
+  const T      sxsy = SquareRoot(sx2 * sy2);
+  ConvertAt(out.Luminance + i, (2.0 * mxmy + c1) / (mx2my2 + c1));
+  ConvertAt(out.Contrast + i, (2.0 * sxsy + c2) / (sx2 + sy2 + c2));
+  ConvertAt(out.Structure + i, ((m.XY - mxmy) + c3) / (sxsy + c3));
+}
+
+// Horizontal pass and SSIM formula at pixel i (a block of pixels for T = Vector); returns the SSIM value(s).
+template<typename T, typename TOutput, bool VComponents>
+SSIM_KERNEL_INLINE T
+CombineAt(const Moments & rows,
+          const double * __restrict weights,
+          std::size_t                taps,
+          std::size_t                i,
+          double                     c1,
+          double                     c2,
+          const OutputRow<TOutput> & out)
+{
+  const WindowMoments<T> m = FilterMomentsAt<T>(rows, weights, taps, i);
+  const T                value = UnitExponentSSIM(m, c1, c2);
+  ConvertAt(out.SSIM + i, value);
+  if (VComponents)
   {
-    double acc = center * in[i0 + radius];
-    for (std::size_t k = 0; k < radius; ++k)
-    {
-      acc += weights[k] * (in[i0 + k] + in[i0 + taps - 1 - k]);
-    }
-    out[i0] = acc;
+    StoreComponents(m, c1, c2, i, out);
   }
+  return value;
 }
 
 // Horizontal filtering of the five moment rows fused with the SSIM formula (unit exponents): the moments of a
@@ -181,109 +362,27 @@ FilterRow(const double * __restrict in,
 // values are the same either way. Returns the sum of the SSIM values.
 template<typename TOutput, bool VComponents>
 SSIM_KERNEL_CLONES double
-FilterAndCombine(const double * __restrict vx,
-                 const double * __restrict vy,
-                 const double * __restrict vxx,
-                 const double * __restrict vyy,
-                 const double * __restrict vxy,
+FilterAndCombine(const Moments rows,
                  const double * __restrict weights,
-                 std::size_t taps,
-                 std::size_t length,
-                 double      c1,
-                 double      c2,
-                 TOutput * __restrict ssim,
-                 TOutput * __restrict luminance,
-                 TOutput * __restrict contrast,
-                 TOutput * __restrict structure)
+                 std::size_t              taps,
+                 std::size_t              length,
+                 double                   c1,
+                 double                   c2,
+                 const OutputRow<TOutput> out)
 {
-  const double      c3 = 0.5 * c2;
-  const std::size_t radius = taps / 2;
-  const double      center = weights[radius];
-  Vector            total = {};
-  std::size_t       i0 = 0;
-  for (; i0 + Block <= length; i0 += Block)
+  double      sum = 0.0;
+  std::size_t i = 0;
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+  Vector total = {};
+  for (; i + Block <= length; i += Block)
   {
-    Vector mx = center * Load(vx + i0 + radius);
-    Vector my = center * Load(vy + i0 + radius);
-    Vector exx = center * Load(vxx + i0 + radius);
-    Vector eyy = center * Load(vyy + i0 + radius);
-    Vector exy = center * Load(vxy + i0 + radius);
-    for (std::size_t k = 0; k < radius; ++k)
-    {
-      const double      w = weights[k];
-      const std::size_t left = i0 + k;
-      const std::size_t right = i0 + taps - 1 - k;
-      mx += w * (Load(vx + left) + Load(vx + right));
-      my += w * (Load(vy + left) + Load(vy + right));
-      exx += w * (Load(vxx + left) + Load(vxx + right));
-      eyy += w * (Load(vyy + left) + Load(vyy + right));
-      exy += w * (Load(vxy + left) + Load(vxy + right));
-    }
-    const Vector mxmy = mx * my;
-    const Vector mx2my2 = mx * mx + my * my;
-    const Vector value =
-      ((2.0 * mxmy + c1) * (2.0 * (exy - mxmy) + c2)) / ((mx2my2 + c1) * ((exx + eyy) - mx2my2 + c2));
-    total += value;
-    for (std::size_t j = 0; j < Block; ++j)
-    {
-      ssim[i0 + j] = static_cast<TOutput>(value[j]);
-    }
-    if (VComponents)
-    {
-      const Vector zero = {};
-      const Vector varX = exx - mx * mx;
-      const Vector varY = eyy - my * my;
-      const Vector sx2 = varX > zero ? varX : zero;
-      const Vector sy2 = varY > zero ? varY : zero;
-      Vector       sxsy;
-      const Vector product = sx2 * sy2;
-      for (std::size_t j = 0; j < Block; ++j)
-      {
-        sxsy[j] = std::sqrt(product[j]);
-      }
-      const Vector l = (2.0 * mxmy + c1) / (mx2my2 + c1);
-      const Vector c = (2.0 * sxsy + c2) / (sx2 + sy2 + c2);
-      const Vector st = ((exy - mxmy) + c3) / (sxsy + c3);
-      for (std::size_t j = 0; j < Block; ++j)
-      {
-        luminance[i0 + j] = static_cast<TOutput>(l[j]);
-        contrast[i0 + j] = static_cast<TOutput>(c[j]);
-        structure[i0 + j] = static_cast<TOutput>(st[j]);
-      }
-    }
+    total += CombineAt<Vector, TOutput, VComponents>(rows, weights, taps, i, c1, c2, out);
   }
-  double sum = 0.0;
-  for (std::size_t j = 0; j < Block; ++j)
+  sum = HorizontalSum(total);
+#endif
+  for (; i < length; ++i)
   {
-    sum += total[j];
-  }
-  for (; i0 < length; ++i0)
-  {
-    double         m[5];
-    const double * rows[5] = { vx, vy, vxx, vyy, vxy };
-    for (unsigned int c = 0; c < 5; ++c)
-    {
-      m[c] = center * rows[c][i0 + radius];
-      for (std::size_t k = 0; k < radius; ++k)
-      {
-        m[c] += weights[k] * (rows[c][i0 + k] + rows[c][i0 + taps - 1 - k]);
-      }
-    }
-    const double mxmy = m[0] * m[1];
-    const double mx2my2 = m[0] * m[0] + m[1] * m[1];
-    const double value =
-      ((2.0 * mxmy + c1) * (2.0 * (m[4] - mxmy) + c2)) / ((mx2my2 + c1) * ((m[2] + m[3]) - mx2my2 + c2));
-    ssim[i0] = static_cast<TOutput>(value);
-    sum += value;
-    if (VComponents)
-    {
-      const double sx2 = std::max(m[2] - m[0] * m[0], 0.0);
-      const double sy2 = std::max(m[3] - m[1] * m[1], 0.0);
-      const double sxsy = std::sqrt(sx2 * sy2);
-      luminance[i0] = static_cast<TOutput>((2.0 * mxmy + c1) / (mx2my2 + c1));
-      contrast[i0] = static_cast<TOutput>((2.0 * sxsy + c2) / (sx2 + sy2 + c2));
-      structure[i0] = static_cast<TOutput>(((m[4] - mxmy) + c3) / (sxsy + c3));
-    }
+    sum += CombineAt<double, TOutput, VComponents>(rows, weights, taps, i, c1, c2, out);
   }
   return sum;
 }
@@ -379,6 +478,90 @@ SignedPower(double base, double exponent)
   return std::copysign(std::pow(std::abs(base), exponent), base);
 }
 
+// Component maps l, c and s from the filtered moments; `lcs` is scratch for three rows of `length` doubles, which
+// hold l, c and s afterwards.
+template<typename TOutput>
+void
+WriteComponents(const Moments &            moments,
+                std::size_t                length,
+                const Constants &          constants,
+                const OutputRow<TOutput> & out,
+                double *                   lcs)
+{
+  double * l = lcs;
+  double * c = lcs + length;
+  double * s = lcs + 2 * length;
+  Components(moments.X, moments.Y, moments.XX, moments.YY, moments.XY, length, constants.C1, constants.C2, l, c, s);
+  if (out.Luminance)
+  {
+    Convert(l, length, out.Luminance);
+  }
+  if (out.Contrast)
+  {
+    Convert(c, length, out.Contrast);
+  }
+  if (out.Structure)
+  {
+    Convert(s, length, out.Structure);
+  }
+}
+
+// SSIM = l^alpha c^beta s^gamma, keeping the signs of l and s, from the rows WriteComponents left in `lcs`.
+template<typename TOutput>
+void
+CombineWithExponents(const double * lcs, std::size_t length, const Constants & constants, TOutput * ssim)
+{
+  const double * l = lcs;
+  const double * c = lcs + length;
+  const double * s = lcs + 2 * length;
+  for (std::size_t i = 0; i < length; ++i)
+  {
+    ssim[i] = static_cast<TOutput>(SignedPower(l[i], constants.Alpha) * SignedPower(c[i], constants.Beta) *
+                                   SignedPower(s[i], constants.Gamma));
+  }
+}
+
+// The unfused path (component maps in part, or exponents other than one): the five moment rows are filtered along
+// x into `horizontal`; the vertical rows in `vertical` are free afterwards and hold l, c and s.
+template<typename TOutput>
+double
+FilterThenCombine(const Moments &            vertical,
+                  const Moments &            horizontal,
+                  const WeightsType &        wx,
+                  std::size_t                width,
+                  const Constants &          constants,
+                  const OutputRow<TOutput> & out)
+{
+  const double * from[5] = { vertical.X, vertical.Y, vertical.XX, vertical.YY, vertical.XY };
+  double *       to[5] = { horizontal.X, horizontal.Y, horizontal.XX, horizontal.YY, horizontal.XY };
+  for (unsigned int c = 0; c < 5; ++c)
+  {
+    FilterRow(from[c], wx.data(), wx.size(), width, to[c]);
+  }
+  const bool unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
+  if (unitExponents)
+  {
+    CombineUnitExponents<TOutput>(horizontal.X,
+                                  horizontal.Y,
+                                  horizontal.XX,
+                                  horizontal.YY,
+                                  horizontal.XY,
+                                  width,
+                                  constants.C1,
+                                  constants.C2,
+                                  out.SSIM);
+  }
+  if (out.Luminance || out.Contrast || out.Structure || !unitExponents)
+  {
+    WriteComponents(horizontal, width, constants, out, vertical.X);
+    if (!unitExponents)
+    {
+      CombineWithExponents(vertical.X, width, constants, out.SSIM);
+    }
+  }
+  return Sum(out.SSIM, width);
+}
+
 } // namespace
 
 template<typename TOutput>
@@ -394,86 +577,19 @@ ComputeRow(const double * const *     xRows,
            double *                   scratch)
 {
   const std::size_t paddedWidth = width + wx.size() - 1;
-  const bool        unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
-  const bool        wantComponents = out.Luminance || out.Contrast || out.Structure;
+  const Moments     vertical = MomentRows(scratch, paddedWidth);
+  const Moments     horizontal = MomentRows(scratch + 5 * paddedWidth, width);
+  VerticalMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, vertical);
 
-  double *      vertical = scratch;
-  double *      horizontal = scratch + 5 * paddedWidth;
-  const Moments verticalMoments{
-    vertical, vertical + paddedWidth, vertical + 2 * paddedWidth, vertical + 3 * paddedWidth, vertical + 4 * paddedWidth
-  };
-  const Moments moments{
-    horizontal, horizontal + width, horizontal + 2 * width, horizontal + 3 * width, horizontal + 4 * width
-  };
-
-  VerticalMoments(xRows,
-                  yRows,
-                  rowWeights,
-                  rowCount,
-                  paddedWidth,
-                  verticalMoments.X,
-                  verticalMoments.Y,
-                  verticalMoments.XX,
-                  verticalMoments.YY,
-                  verticalMoments.XY);
+  const bool unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
   const bool allComponents = out.Luminance && out.Contrast && out.Structure;
-  if (unitExponents && (allComponents || !wantComponents))
+  const bool anyComponent = out.Luminance || out.Contrast || out.Structure;
+  if (unitExponents && (allComponents || !anyComponent))
   {
     auto fused = allComponents ? &FilterAndCombine<TOutput, true> : &FilterAndCombine<TOutput, false>;
-    return fused(verticalMoments.X,
-                 verticalMoments.Y,
-                 verticalMoments.XX,
-                 verticalMoments.YY,
-                 verticalMoments.XY,
-                 wx.data(),
-                 wx.size(),
-                 width,
-                 constants.C1,
-                 constants.C2,
-                 out.SSIM,
-                 out.Luminance,
-                 out.Contrast,
-                 out.Structure);
+    return fused(vertical, wx.data(), wx.size(), width, constants.C1, constants.C2, out);
   }
-  for (unsigned int c = 0; c < 5; ++c)
-  {
-    FilterRow(vertical + c * paddedWidth, wx.data(), wx.size(), width, horizontal + c * width);
-  }
-
-  if (unitExponents)
-  {
-    CombineUnitExponents<TOutput>(
-      moments.X, moments.Y, moments.XX, moments.YY, moments.XY, width, constants.C1, constants.C2, out.SSIM);
-  }
-  if (wantComponents || !unitExponents)
-  {
-    // The vertical rows are free again: they hold l, c and s.
-    double * l = vertical;
-    double * c = vertical + width;
-    double * s = vertical + 2 * width;
-    Components(moments.X, moments.Y, moments.XX, moments.YY, moments.XY, width, constants.C1, constants.C2, l, c, s);
-    if (out.Luminance)
-    {
-      Convert(l, width, out.Luminance);
-    }
-    if (out.Contrast)
-    {
-      Convert(c, width, out.Contrast);
-    }
-    if (out.Structure)
-    {
-      Convert(s, width, out.Structure);
-    }
-    if (!unitExponents)
-    {
-      for (std::size_t i = 0; i < width; ++i)
-      {
-        out.SSIM[i] = static_cast<TOutput>(SignedPower(l[i], constants.Alpha) * SignedPower(c[i], constants.Beta) *
-                                           SignedPower(s[i], constants.Gamma));
-      }
-    }
-  }
-  return Sum(out.SSIM, width);
+  return FilterThenCombine(vertical, horizontal, wx, width, constants, out);
 }
 
 template SSIMAutoencoder_EXPORT double

@@ -129,6 +129,55 @@ using Float3 = itk::Image<float, 3>;
 using Double2 = itk::Image<double, 2>;
 using UChar2 = itk::Image<unsigned char, 2>;
 using UShort2 = itk::Image<unsigned short, 2>;
+using WindowEnum = itk::SSIMImageFilterEnums::Window;
+
+// The default settings.
+struct DefaultSettings
+{
+  template<typename TFilter>
+  void
+  operator()(TFilter &) const
+  {}
+};
+
+// The filter of x and y, set up by `settings` (a callable taking the filter), after Update().
+template<typename TImage,
+         typename TOutputImage = itk::Image<float, TImage::ImageDimension>,
+         typename TSettings = DefaultSettings>
+typename itk::SSIMImageFilter<TImage, TOutputImage>::Pointer
+RunSSIM(const TImage * x, const TImage * y, TSettings settings = {})
+{
+  auto filter = itk::SSIMImageFilter<TImage, TOutputImage>::New();
+  filter->SetInput1(x);
+  filter->SetInput2(y);
+  settings(*filter);
+  filter->Update();
+  return filter;
+}
+
+// Settings: a uniform window of `size` taps per axis.
+auto
+UniformWindow(unsigned int size)
+{
+  return [size](auto & filter) {
+    filter.SetWindow(WindowEnum::Uniform);
+    filter.SetWindowSize(size);
+  };
+}
+
+// Settings: the SSIM map alone.
+auto
+WithoutComponentMaps()
+{
+  return [](auto & filter) { filter.ComputeComponentMapsOff(); };
+}
+
+// The 2D pair of the scikit-image references (test/Input/ssim_*_2d.mha).
+struct ScikitImagePair
+{
+  Float2::Pointer X = Read<Float2>("ssim_x_2d.mha");
+  Float2::Pointer Y = Read<Float2>("ssim_y_2d.mha");
+};
 
 } // namespace
 
@@ -136,28 +185,65 @@ TEST(SSIMImageFilter, BasicObjectMethods)
 {
   auto filter = itk::SSIMImageFilter<Float2>::New();
   EXPECT_STREQ(filter->GetNameOfClass(), "SSIMImageFilter");
-  EXPECT_EQ(filter->GetWindow(), itk::SSIMImageFilterEnums::Window::Gaussian);
+  EXPECT_EQ(filter->GetWindow(), WindowEnum::Gaussian);
   EXPECT_EQ(filter->GetWindowSize(), 11u);
   EXPECT_EQ(filter->GetWindowRadius(), 5u);
   EXPECT_DOUBLE_EQ(filter->GetGaussianSigma(), 1.5);
   EXPECT_DOUBLE_EQ(filter->GetK1(), 0.01);
   EXPECT_DOUBLE_EQ(filter->GetK2(), 0.03);
   EXPECT_DOUBLE_EQ(filter->GetDynamicRange(), 1.0);
+  EXPECT_TRUE(filter->GetComputeComponentMaps());
   EXPECT_EQ(itk::SSIMImageFilter<UChar2>::New()->GetDynamicRange(), 255.0);
   EXPECT_EQ(itk::SSIMImageFilter<UShort2>::New()->GetDynamicRange(), 65535.0);
   std::ostringstream printed;
   filter->Print(printed);
+  for (const char * member : { "Window: ",
+                               "WindowSize: ",
+                               "GaussianSigma: ",
+                               "K1: ",
+                               "K2: ",
+                               "DynamicRange: ",
+                               "LuminanceExponent: ",
+                               "ContrastExponent: ",
+                               "StructureExponent: ",
+                               "ComputeComponentMaps: ",
+                               "MeanSSIM: ",
+                               "SSIMSum: ",
+                               "FoundNaN: " })
+  {
+    EXPECT_NE(printed.str().find(member), std::string::npos) << member << " is not printed";
+  }
   EXPECT_NE(printed.str().find("GaussianSigma: 1.5"), std::string::npos);
-  EXPECT_NE(printed.str().find("Window: itk::SSIMImageFilterEnums::Window::Gaussian"), std::string::npos);
+  EXPECT_NE(printed.str().find("Window: gaussian"), std::string::npos);
+}
+
+TEST(SSIMImageFilter, WindowNamesRoundTrip)
+{
+  for (const auto window : { WindowEnum::Gaussian, WindowEnum::Uniform })
+  {
+    auto parsed = window == WindowEnum::Gaussian ? WindowEnum::Uniform : WindowEnum::Gaussian;
+    EXPECT_TRUE(itk::SSIMImageFilterEnums::FromString(itk::SSIMImageFilterEnums::ToString(window), parsed));
+    EXPECT_EQ(parsed, window);
+    std::ostringstream printed;
+    printed << window;
+    EXPECT_EQ(printed.str(), itk::SSIMImageFilterEnums::ToString(window));
+  }
+  EXPECT_STREQ(itk::SSIMImageFilterEnums::ToString(WindowEnum::Gaussian), "gaussian");
+  EXPECT_STREQ(itk::SSIMImageFilterEnums::ToString(WindowEnum::Uniform), "uniform");
+  EXPECT_STREQ(itk::SSIMImageFilterEnums::ToString(static_cast<WindowEnum>(7)), "INVALID");
+
+  auto unchanged = WindowEnum::Uniform;
+  for (const char * name : { "", "Gaussian", "box", "gaussian " })
+  {
+    EXPECT_FALSE(itk::SSIMImageFilterEnums::FromString(name, unchanged)) << name;
+    EXPECT_EQ(unchanged, WindowEnum::Uniform) << name;
+  }
 }
 
 TEST(SSIMImageFilter, IdenticalImagesGiveOneEverywhere)
 {
   const auto image = RandomImage<Float2>({ { 31, 17 } }, 1);
-  auto       filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(image);
-  filter->SetInput2(image);
-  filter->Update();
+  const auto filter = RunSSIM<Float2>(image, image);
   EXPECT_LT(MaxDeviationFrom(filter->GetOutput(), 1.0), 1e-6);
   EXPECT_LT(MaxDeviationFrom(filter->GetLuminanceOutput(), 1.0), 1e-6);
   EXPECT_LT(MaxDeviationFrom(filter->GetContrastOutput(), 1.0), 1e-6);
@@ -165,19 +251,12 @@ TEST(SSIMImageFilter, IdenticalImagesGiveOneEverywhere)
   EXPECT_NEAR(filter->GetMeanSSIM(), 1.0, 1e-9);
 
   const auto volume = RandomImage<Float3>({ { 9, 7, 12 } }, 2);
-  auto       filter3 = itk::SSIMImageFilter<Float3>::New();
-  filter3->SetInput1(volume);
-  filter3->SetInput2(volume);
-  filter3->Update();
-  EXPECT_LT(MaxDeviationFrom(filter3->GetOutput(), 1.0), 1e-6);
+  EXPECT_LT(MaxDeviationFrom(RunSSIM<Float3>(volume, volume)->GetOutput(), 1.0), 1e-6);
 }
 
 TEST(SSIMImageFilter, DifferentImagesAreBelowOne)
 {
-  auto filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(RandomImage<Float2>({ { 40, 30 } }, 3));
-  filter->SetInput2(RandomImage<Float2>({ { 40, 30 } }, 4));
-  filter->Update();
+  const auto filter = RunSSIM<Float2>(RandomImage<Float2>({ { 40, 30 } }, 3), RandomImage<Float2>({ { 40, 30 } }, 4));
   EXPECT_LT(filter->GetMeanSSIM(), 0.2);
   EXPECT_GT(filter->GetMeanSSIM(), -1.0);
 }
@@ -186,14 +265,8 @@ TEST(SSIMImageFilter, Symmetric)
 {
   const auto a = RandomImage<Float2>({ { 25, 33 } }, 5);
   const auto b = RandomImage<Float2>({ { 25, 33 } }, 6);
-  auto       ab = itk::SSIMImageFilter<Float2>::New();
-  ab->SetInput1(a);
-  ab->SetInput2(b);
-  ab->Update();
-  auto ba = itk::SSIMImageFilter<Float2>::New();
-  ba->SetInput1(b);
-  ba->SetInput2(a);
-  ba->Update();
+  const auto ab = RunSSIM<Float2>(a, b);
+  const auto ba = RunSSIM<Float2>(b, a);
   EXPECT_LT(MaxDifference(ab->GetOutput(), ba->GetOutput()), 1e-7);
   EXPECT_LT(MaxDifference(ab->GetStructureOutput(), ba->GetStructureOutput()), 1e-7);
 }
@@ -205,12 +278,7 @@ TEST(SSIMImageFilter, ConstantOffsetChangesOnlyLuminance)
   const double offset = 0.25;
   const auto   x = PeriodicPattern<Float2>({ { 30, 21 } }, mean, 0.1);
   const auto   y = PeriodicPattern<Float2>({ { 30, 21 } }, mean + offset, 0.1);
-  auto         filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  filter->SetWindowSize(3);
-  filter->SetInput1(x);
-  filter->SetInput2(y);
-  filter->Update();
+  const auto   filter = RunSSIM<Float2>(x, y, UniformWindow(3));
   const double c1 = 0.01 * 0.01;
   const double luminance = (2 * mean * (mean + offset) + c1) / (mean * mean + (mean + offset) * (mean + offset) + c1);
   EXPECT_LT(MaxDeviationFrom(filter->GetLuminanceOutput(), luminance, 1), 1e-6);
@@ -223,11 +291,7 @@ TEST(SSIMImageFilter, ConstantOffsetChangesOnlyLuminance)
   auto flatY = MakeImage<Float2>({ { 12, 19 } });
   flatX->FillBuffer(mean);
   flatY->FillBuffer(mean + offset);
-  auto flat = itk::SSIMImageFilter<Float2>::New();
-  flat->SetInput1(flatX);
-  flat->SetInput2(flatY);
-  flat->Update();
-  EXPECT_LT(MaxDeviationFrom(flat->GetOutput(), luminance), 1e-6);
+  EXPECT_LT(MaxDeviationFrom(RunSSIM<Float2>(flatX, flatY)->GetOutput(), luminance), 1e-6);
 }
 
 // The paper's Figure 2: a contrast change alters contrast only.
@@ -238,12 +302,7 @@ TEST(SSIMImageFilter, ContrastScalingChangesOnlyContrast)
   const double scale = 2.5;
   const auto   x = PeriodicPattern<Float2>({ { 22, 27 } }, mean, amplitude);
   const auto   y = PeriodicPattern<Float2>({ { 22, 27 } }, mean, amplitude, scale);
-  auto         filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  filter->SetWindowSize(3);
-  filter->SetInput1(x);
-  filter->SetInput2(y);
-  filter->Update();
+  const auto   filter = RunSSIM<Float2>(x, y, UniformWindow(3));
   const double c2 = 0.03 * 0.03;
   const double variance = 2.0 * amplitude * amplitude / 3.0;
   const double contrast = (2.0 * scale * variance + c2) / ((1.0 + scale * scale) * variance + c2);
@@ -255,19 +314,14 @@ TEST(SSIMImageFilter, ContrastScalingChangesOnlyContrast)
 
 TEST(SSIMImageFilter, ComponentsMultiplyToSSIM)
 {
-  const auto a = RandomImage<Float2>({ { 19, 23 } }, 7);
-  const auto b = RandomImage<Float2>({ { 19, 23 } }, 8);
-  auto       filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(a);
-  filter->SetInput2(b);
-  filter->Update();
-  auto weighted = itk::SSIMImageFilter<Float2>::New();
-  weighted->SetInput1(a);
-  weighted->SetInput2(b);
-  weighted->SetLuminanceExponent(2.0);
-  weighted->SetContrastExponent(0.5);
-  weighted->SetStructureExponent(3.0);
-  weighted->Update();
+  const auto                                     a = RandomImage<Float2>({ { 19, 23 } }, 7);
+  const auto                                     b = RandomImage<Float2>({ { 19, 23 } }, 8);
+  const auto                                     filter = RunSSIM<Float2>(a, b);
+  const auto                                     weighted = RunSSIM<Float2>(a, b, [](auto & f) {
+    f.SetLuminanceExponent(2.0);
+    f.SetContrastExponent(0.5);
+    f.SetStructureExponent(3.0);
+  });
   double                                         largest = 0.0;
   double                                         largestWeighted = 0.0;
   itk::ImageRegionConstIteratorWithIndex<Float2> it(filter->GetOutput(), filter->GetOutput()->GetBufferedRegion());
@@ -287,11 +341,9 @@ TEST(SSIMImageFilter, ComponentsMultiplyToSSIM)
 
 TEST(SSIMImageFilter, MatchesScikitImageGaussian2D)
 {
-  auto filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(Read<Float2>("ssim_x_2d.mha"));
-  filter->SetInput2(Read<Float2>("ssim_y_2d.mha"));
-  filter->Update();
-  const auto reference = Read<Double2>("ssim_gauss_2d.mha");
+  const ScikitImagePair pair;
+  const auto            filter = RunSSIM<Float2>(pair.X, pair.Y);
+  const auto            reference = Read<Double2>("ssim_gauss_2d.mha");
   ASSERT_EQ(reference->GetLargestPossibleRegion().GetSize(), filter->GetOutput()->GetLargestPossibleRegion().GetSize());
   EXPECT_LT(MaxDifference(filter->GetOutput(), reference.GetPointer(), 5), 1e-5);
   // The mirrored border is scipy's "reflect" mode, so the whole map agrees too.
@@ -300,47 +352,32 @@ TEST(SSIMImageFilter, MatchesScikitImageGaussian2D)
 
 TEST(SSIMImageFilter, MatchesScikitImageUniform2D)
 {
-  auto filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  filter->SetWindowSize(7);
-  filter->SetInput1(Read<Float2>("ssim_x_2d.mha"));
-  filter->SetInput2(Read<Float2>("ssim_y_2d.mha"));
-  filter->Update();
-  const auto reference = Read<Double2>("ssim_uniform7_2d.mha");
+  const ScikitImagePair pair;
+  const auto            filter = RunSSIM<Float2>(pair.X, pair.Y, UniformWindow(7));
+  const auto            reference = Read<Double2>("ssim_uniform7_2d.mha");
   EXPECT_LT(MaxDifference(filter->GetOutput(), reference.GetPointer(), 3), 1e-5);
   EXPECT_LT(MaxDifference(filter->GetOutput(), reference.GetPointer(), 0), 1e-5);
 }
 
 TEST(SSIMImageFilter, MatchesScikitImageGaussian3D)
 {
-  auto filter = itk::SSIMImageFilter<Float3>::New();
-  filter->SetInput1(Read<Float3>("ssim_x_3d.mha"));
-  filter->SetInput2(Read<Float3>("ssim_y_3d.mha"));
-  filter->Update();
+  const auto filter = RunSSIM<Float3>(Read<Float3>("ssim_x_3d.mha"), Read<Float3>("ssim_y_3d.mha"));
   const auto reference = Read<itk::Image<double, 3>>("ssim_gauss_3d.mha");
   EXPECT_LT(MaxDifference(filter->GetOutput(), reference.GetPointer(), 5), 1e-5);
 }
 
 TEST(SSIMImageFilter, MatchesScikitImageUnsignedChar)
 {
-  auto filter = itk::SSIMImageFilter<UChar2>::New();
-  filter->SetInput1(Read<UChar2>("ssim_x_u8.mha"));
-  filter->SetInput2(Read<UChar2>("ssim_y_u8.mha"));
-  filter->Update();
+  const auto filter = RunSSIM<UChar2>(Read<UChar2>("ssim_x_u8.mha"), Read<UChar2>("ssim_y_u8.mha"));
   const auto reference = Read<Double2>("ssim_gauss_u8.mha");
   EXPECT_LT(MaxDifference(filter->GetOutput(), reference.GetPointer(), 5), 1e-5);
 }
 
 TEST(SSIMImageFilter, OtherPixelTypesAgree)
 {
-  const auto x = Read<Float2>("ssim_x_2d.mha");
-  const auto y = Read<Float2>("ssim_y_2d.mha");
-  auto       reference = itk::SSIMImageFilter<Float2>::New();
-  reference->SetInput1(x);
-  reference->SetInput2(y);
-  reference->Update();
+  const ScikitImagePair pair;
+  const auto            reference = RunSSIM<Float2>(pair.X, pair.Y);
 
-  using DoubleFilter = itk::SSIMImageFilter<Double2, Double2>;
   auto toDouble = [](const Float2 * image) {
     auto copy = MakeImage<Double2>(image->GetLargestPossibleRegion().GetSize());
     for (itk::SizeValueType i = 0; i < image->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
@@ -349,10 +386,7 @@ TEST(SSIMImageFilter, OtherPixelTypesAgree)
     }
     return copy;
   };
-  auto doubleFilter = DoubleFilter::New();
-  doubleFilter->SetInput1(toDouble(x));
-  doubleFilter->SetInput2(toDouble(y));
-  doubleFilter->Update();
+  const auto doubleFilter = RunSSIM<Double2, Double2>(toDouble(pair.X), toDouble(pair.Y));
   EXPECT_LT(MaxDifference(reference->GetOutput(), doubleFilter->GetOutput()), 1e-6);
 
   // unsigned short with L = 65535 equals float with L = 1 on values scaled by 65535.
@@ -364,66 +398,51 @@ TEST(SSIMImageFilter, OtherPixelTypesAgree)
     }
     return copy;
   };
-  auto shortFilter = itk::SSIMImageFilter<UShort2>::New();
-  shortFilter->SetInput1(toUShort(x));
-  shortFilter->SetInput2(toUShort(y));
-  shortFilter->Update();
+  const auto shortFilter = RunSSIM<UShort2>(toUShort(pair.X), toUShort(pair.Y));
   EXPECT_LT(MaxDifference(reference->GetOutput(), shortFilter->GetOutput()), 1e-3);
+}
+
+// The map of `x` and `y` computed in `divisions` streamed pieces.
+template<typename TImage>
+typename TImage::Pointer
+StreamedSSIM(const TImage * x, const TImage * y, unsigned int divisions)
+{
+  auto filter = itk::SSIMImageFilter<TImage>::New();
+  filter->SetInput1(x);
+  filter->SetInput2(y);
+  auto streamer = itk::StreamingImageFilter<TImage, TImage>::New();
+  streamer->SetInput(filter->GetOutput());
+  streamer->SetNumberOfStreamDivisions(divisions);
+  streamer->Update();
+  return streamer->GetOutput();
 }
 
 TEST(SSIMImageFilter, StreamingEqualsSinglePass)
 {
-  const auto a = Read<Float2>("ssim_x_2d.mha");
-  const auto b = Read<Float2>("ssim_y_2d.mha");
-  auto       whole = itk::SSIMImageFilter<Float2>::New();
-  whole->SetInput1(a);
-  whole->SetInput2(b);
-  whole->Update();
-
+  const ScikitImagePair pair;
+  const auto            whole = RunSSIM<Float2>(pair.X, pair.Y);
   for (unsigned int divisions : { 2u, 7u, 41u })
   {
-    auto filter = itk::SSIMImageFilter<Float2>::New();
-    filter->SetInput1(a);
-    filter->SetInput2(b);
-    auto streamer = itk::StreamingImageFilter<Float2, Float2>::New();
-    streamer->SetInput(filter->GetOutput());
-    streamer->SetNumberOfStreamDivisions(divisions);
-    streamer->Update();
-    EXPECT_EQ(MaxDifference(whole->GetOutput(), streamer->GetOutput()), 0.0) << divisions << " divisions";
+    EXPECT_EQ(MaxDifference(whole->GetOutput(), StreamedSSIM<Float2>(pair.X, pair.Y, divisions).GetPointer()), 0.0)
+      << divisions << " divisions";
   }
 
   const auto volumeA = Read<Float3>("ssim_x_3d.mha");
   const auto volumeB = Read<Float3>("ssim_y_3d.mha");
-  auto       whole3 = itk::SSIMImageFilter<Float3>::New();
-  whole3->SetInput1(volumeA);
-  whole3->SetInput2(volumeB);
-  whole3->Update();
-  auto filter3 = itk::SSIMImageFilter<Float3>::New();
-  filter3->SetInput1(volumeA);
-  filter3->SetInput2(volumeB);
-  auto streamer3 = itk::StreamingImageFilter<Float3, Float3>::New();
-  streamer3->SetInput(filter3->GetOutput());
-  streamer3->SetNumberOfStreamDivisions(5);
-  streamer3->Update();
-  EXPECT_EQ(MaxDifference(whole3->GetOutput(), streamer3->GetOutput()), 0.0);
+  const auto whole3 = RunSSIM<Float3>(volumeA, volumeB);
+  EXPECT_EQ(MaxDifference(whole3->GetOutput(), StreamedSSIM<Float3>(volumeA, volumeB, 5).GetPointer()), 0.0);
 }
 
 TEST(SSIMImageFilter, ImagesSmallerThanTheWindow)
 {
   const auto a = RandomImage<Float2>({ { 3, 2 } }, 9);
-  auto       filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(a);
-  filter->SetInput2(a);
-  filter->Update();
-  EXPECT_LT(MaxDeviationFrom(filter->GetOutput(), 1.0), 1e-6);
+  EXPECT_LT(MaxDeviationFrom(RunSSIM<Float2>(a, a)->GetOutput(), 1.0), 1e-6);
 }
 
 TEST(SSIMImageFilter, MeanIsTheMeanOfTheMap)
 {
-  auto filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetInput1(Read<Float2>("ssim_x_2d.mha"));
-  filter->SetInput2(Read<Float2>("ssim_y_2d.mha"));
-  filter->Update();
+  const ScikitImagePair                 pair;
+  const auto                            filter = RunSSIM<Float2>(pair.X, pair.Y);
   double                                sum = 0.0;
   itk::ImageRegionConstIterator<Float2> it(filter->GetOutput(), filter->GetOutput()->GetBufferedRegion());
   for (; !it.IsAtEnd(); ++it)
@@ -434,85 +453,58 @@ TEST(SSIMImageFilter, MeanIsTheMeanOfTheMap)
   EXPECT_LT(filter->GetMeanSSIM(), 0.99);
 }
 
+// Runs the filter of x and y set up by `settings` and expects an exception whose description contains `fragment`.
+template<typename TSettings>
+void
+ExpectThrowWith(const Float2 * x, const Float2 * y, TSettings settings, const std::string & fragment)
+{
+  try
+  {
+    RunSSIM<Float2>(x, y, settings);
+    ADD_FAILURE() << "no exception, expected one mentioning '" << fragment << "'";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find(fragment), std::string::npos) << error.GetDescription();
+  }
+}
+
 TEST(SSIMImageFilter, InvalidSettingsThrow)
 {
   const auto a = RandomImage<Float2>({ { 16, 16 } }, 10);
   const auto b = RandomImage<Float2>({ { 16, 15 } }, 11);
-
-  auto expectThrowWith = [](itk::SSIMImageFilter<Float2> * filter, const std::string & fragment) {
-    try
-    {
-      filter->Update();
-      ADD_FAILURE() << "no exception, expected one mentioning '" << fragment << "'";
-    }
-    catch (const itk::ExceptionObject & error)
-    {
-      EXPECT_NE(std::string(error.GetDescription()).find(fragment), std::string::npos) << error.GetDescription();
-    }
-  };
-
-  auto mismatch = itk::SSIMImageFilter<Float2>::New();
-  mismatch->SetInput1(a);
-  mismatch->SetInput2(b);
-  expectThrowWith(mismatch, "same size");
+  ExpectThrowWith(a, b, DefaultSettings{}, "same size");
 
   auto missing = itk::SSIMImageFilter<Float2>::New();
   missing->SetInput1(a);
   EXPECT_THROW(missing->Update(), itk::ExceptionObject);
 
-  auto configured = [&]() {
-    auto filter = itk::SSIMImageFilter<Float2>::New();
-    filter->SetInput1(a);
-    filter->SetInput2(a);
-    return filter;
-  };
-  auto zeroWindow = configured();
-  zeroWindow->SetWindowSize(0);
-  expectThrowWith(zeroWindow, "WindowSize");
-  auto evenWindow = configured();
-  evenWindow->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  evenWindow->SetWindowSize(4);
-  expectThrowWith(evenWindow, "WindowSize");
-  auto sigma = configured();
-  sigma->SetGaussianSigma(0.0);
-  expectThrowWith(sigma, "GaussianSigma");
-  auto negativeSigma = configured();
-  negativeSigma->SetGaussianSigma(-1.0);
-  expectThrowWith(negativeSigma, "GaussianSigma");
-  auto range = configured();
-  range->SetDynamicRange(0.0);
-  expectThrowWith(range, "DynamicRange");
-  auto negativeRange = configured();
-  negativeRange->SetDynamicRange(-2.0);
-  expectThrowWith(negativeRange, "DynamicRange");
-  auto k1 = configured();
-  k1->SetK1(std::nan(""));
-  expectThrowWith(k1, "K1");
-  auto exponent = configured();
-  exponent->SetStructureExponent(-1.0);
-  expectThrowWith(exponent, "Exponents");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetWindowSize(0); }, "WindowSize");
+  ExpectThrowWith(a, a, UniformWindow(4), "WindowSize");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetGaussianSigma(0.0); }, "GaussianSigma");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetGaussianSigma(-1.0); }, "GaussianSigma");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetDynamicRange(0.0); }, "DynamicRange");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetDynamicRange(-2.0); }, "DynamicRange");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetK1(std::nan("")); }, "K1");
+  ExpectThrowWith(
+    a, a, [](auto & f) { f.SetStructureExponent(-1.0); }, "Exponents");
 
   auto withNaN = RandomImage<Float2>({ { 16, 16 } }, 12);
   withNaN->SetPixel({ { 7, 3 } }, std::numeric_limits<float>::quiet_NaN());
-  auto nanFilter = itk::SSIMImageFilter<Float2>::New();
-  nanFilter->SetInput1(a);
-  nanFilter->SetInput2(withNaN);
-  expectThrowWith(nanFilter, "NaN");
+  ExpectThrowWith(a, withNaN, DefaultSettings{}, "NaN");
 }
 
 TEST(SSIMImageFilter, ComponentMapsOffGivesTheSameSSIM)
 {
-  const auto a = Read<Float2>("ssim_x_2d.mha");
-  const auto b = Read<Float2>("ssim_y_2d.mha");
-  auto       full = itk::SSIMImageFilter<Float2>::New();
-  full->SetInput1(a);
-  full->SetInput2(b);
-  full->Update();
-  auto fast = itk::SSIMImageFilter<Float2>::New();
-  fast->SetInput1(a);
-  fast->SetInput2(b);
-  fast->ComputeComponentMapsOff();
-  fast->Update();
+  const ScikitImagePair pair;
+  const auto            full = RunSSIM<Float2>(pair.X, pair.Y);
+  const auto            fast = RunSSIM<Float2>(pair.X, pair.Y, WithoutComponentMaps());
   EXPECT_EQ(MaxDifference(full->GetOutput(), fast->GetOutput()), 0.0);
   EXPECT_EQ(fast->GetLuminanceOutput()->GetBufferedRegion().GetNumberOfPixels(), 0u);
   EXPECT_NEAR(full->GetMeanSSIM(), fast->GetMeanSSIM(), 1e-12);
@@ -523,15 +515,12 @@ TEST(SSIMImageFilter, ComponentMapsOffGivesTheSameSSIM)
 TEST(SSIMImageFilter, WideImagesUseTheVectorPathAndAgree)
 {
   // Rows wider than the 8-pixel vector blocks, with a remainder, against a direct evaluation of the definition.
-  const auto a = RandomImage<Float2>({ { 37, 9 } }, 21);
-  const auto b = RandomImage<Float2>({ { 37, 9 } }, 22);
-  auto       filter = itk::SSIMImageFilter<Float2>::New();
-  filter->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  filter->SetWindowSize(3);
-  filter->ComputeComponentMapsOff();
-  filter->SetInput1(a);
-  filter->SetInput2(b);
-  filter->Update();
+  const auto   a = RandomImage<Float2>({ { 37, 9 } }, 21);
+  const auto   b = RandomImage<Float2>({ { 37, 9 } }, 22);
+  const auto   filter = RunSSIM<Float2>(a, b, [](auto & f) {
+    UniformWindow(3)(f);
+    f.ComputeComponentMapsOff();
+  });
   const double c1 = 1e-4;
   const double c2 = 9e-4;
   double       largest = 0.0;
