@@ -428,7 +428,13 @@ void
 SegmentationEvaluation::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
+  std::size_t pixels = 0;
+  for (const auto & stored : m_Stored)
+  {
+    pixels += stored.Scores.size();
+  }
   os << indent << "Images: " << m_Images.size() << std::endl;
+  os << indent << "StoredPixels: " << pixels << std::endl;
   os << indent << "Regions: " << m_RegionSizes.size() << std::endl;
   os << indent << "ImageScoreSigma: " << m_ImageScoreSigma << std::endl;
   os << indent << "PROLimit: " << m_PROLimit << std::endl;
