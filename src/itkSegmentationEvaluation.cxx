@@ -94,6 +94,46 @@ private:
   long double m_Area{ 0.0L };
   bool        m_LimitReached{ false };
 };
+
+// Pixel counts of a prediction against the ground truth, over any number of images.
+struct PixelCounts
+{
+  std::uint64_t TruePositives{ 0 };
+  std::uint64_t FalsePositives{ 0 };
+  std::uint64_t FalseNegatives{ 0 };
+  std::uint64_t Negatives{ 0 };
+};
+
+// Adds one image's predicted mask to the pixel counts and to the hits of its ground-truth regions (labels 1..n of
+// `regions`, stored from `firstRegion` on in `regionHits`). Returns whether any pixel is predicted defective.
+bool
+CountPredictions(const std::vector<std::uint8_t> &  predicted,
+                 const std::vector<std::uint32_t> & regions,
+                 std::size_t                        firstRegion,
+                 PixelCounts &                      counts,
+                 std::vector<std::size_t> &         regionHits)
+{
+  bool anyPredicted = false;
+  for (std::size_t i = 0; i < predicted.size(); ++i)
+  {
+    anyPredicted |= predicted[i] != 0;
+    if (regions[i] == 0)
+    {
+      ++counts.Negatives;
+      counts.FalsePositives += predicted[i] != 0;
+    }
+    else if (predicted[i])
+    {
+      ++counts.TruePositives;
+      ++regionHits[firstRegion + regions[i] - 1];
+    }
+    else
+    {
+      ++counts.FalseNegatives;
+    }
+  }
+  return anyPredicted;
+}
 } // namespace
 
 std::size_t
@@ -363,39 +403,15 @@ SegmentationEvaluation::EvaluateThreshold(double threshold, std::size_t minimumA
   ThresholdMetrics metrics;
   metrics.Threshold = threshold;
   metrics.MinimumArea = minimumArea;
+  PixelCounts              counts;
   std::vector<std::size_t> regionHits(m_RegionSizes.size(), 0);
-  std::uint64_t            truePositives = 0;
-  std::uint64_t            falsePositives = 0;
-  std::uint64_t            falseNegatives = 0;
-  std::uint64_t            negatives = 0;
   std::size_t              goodCorrect = 0;
   std::size_t              defectiveCorrect = 0;
   for (std::size_t index = 0; index < m_Stored.size(); ++index)
   {
     const auto & stored = m_Stored[index];
-    const auto   predicted = this->PredictedMask(index, threshold, minimumArea);
-    bool         anyPredicted = false;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      anyPredicted |= predicted[i] != 0;
-      if (stored.Regions[i])
-      {
-        if (predicted[i])
-        {
-          ++truePositives;
-          ++regionHits[stored.FirstRegion + stored.Regions[i] - 1];
-        }
-        else
-        {
-          ++falseNegatives;
-        }
-      }
-      else
-      {
-        ++negatives;
-        falsePositives += predicted[i] != 0;
-      }
-    }
+    const bool   anyPredicted = CountPredictions(
+      this->PredictedMask(index, threshold, minimumArea), stored.Regions, stored.FirstRegion, counts, regionHits);
     if (m_Images[index].Defective)
     {
       ++metrics.DefectiveImages;
@@ -413,11 +429,12 @@ SegmentationEvaluation::EvaluateThreshold(double threshold, std::size_t minimumA
     overlapSum += static_cast<double>(regionHits[r]) / static_cast<double>(m_RegionSizes[r]);
   }
   const auto ratio = [](double a, double b) { return b > 0 ? a / b : std::numeric_limits<double>::quiet_NaN(); };
+  const auto truePositives = static_cast<double>(counts.TruePositives);
   metrics.PerRegionOverlap = ratio(overlapSum, static_cast<double>(m_RegionSizes.size()));
-  metrics.PixelPrecision =
-    ratio(static_cast<double>(truePositives), static_cast<double>(truePositives + falsePositives));
-  metrics.PixelRecall = ratio(static_cast<double>(truePositives), static_cast<double>(truePositives + falseNegatives));
-  metrics.PixelFalsePositiveRate = ratio(static_cast<double>(falsePositives), static_cast<double>(negatives));
+  metrics.PixelPrecision = ratio(truePositives, static_cast<double>(counts.TruePositives + counts.FalsePositives));
+  metrics.PixelRecall = ratio(truePositives, static_cast<double>(counts.TruePositives + counts.FalseNegatives));
+  metrics.PixelFalsePositiveRate =
+    ratio(static_cast<double>(counts.FalsePositives), static_cast<double>(counts.Negatives));
   metrics.GoodImageAccuracy = ratio(static_cast<double>(goodCorrect), static_cast<double>(metrics.GoodImages));
   metrics.DefectiveImageAccuracy =
     ratio(static_cast<double>(defectiveCorrect), static_cast<double>(metrics.DefectiveImages));
