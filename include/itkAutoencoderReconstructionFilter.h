@@ -21,6 +21,7 @@
 #include "itkAutoencoderModel.h"
 #include "itkImageToImageFilter.h"
 
+#include <utility>
 #include <vector>
 
 namespace itk {
@@ -131,6 +132,54 @@ private:
   /** Whether the filter needs the whole input: a scaled model or per-image normalisation. */
   bool
   NeedsWholeImage() const;
+
+  /** The patches of a requested region: the in-plane axes, the largest region's start and size along them, the
+   * requested range [Low, High) relative to that start, and the patch positions (relative too) that overlap it. */
+  struct PatchLayout
+  {
+    unsigned int                Axes[2];
+    IndexValueType              Patch;
+    IndexValueType              Start[2];
+    IndexValueType              Size[2];
+    IndexValueType              Low[2];
+    IndexValueType              High[2];
+    std::vector<IndexValueType> Positions[2];
+  };
+
+  /** The patches of one batch with their origins, their reconstructions, and the running sums and counts of the
+   * reconstructed values over the requested region of one slice (first in-plane axis fastest). */
+  struct PatchBatch
+  {
+    std::vector<float>                                     Patches;
+    std::vector<float>                                     Reconstructed;
+    std::vector<std::pair<IndexValueType, IndexValueType>> Origins;
+    std::vector<double>                                    Sum;
+    std::vector<unsigned int>                              Count;
+    std::size_t                                            Done{ 0 };
+    double                                                 Total{ 0.0 };
+  };
+
+  PatchLayout
+  MakePatchLayout(const ImageRegion<ImageDimension> & largest, const OutputImageRegionType & requested) const;
+
+  /** Copies the patch at `origin` of the slice at `sliceIndex`, mirrored at the image border and mapped to [0, 1]. */
+  template<typename TImage>
+  void
+  GatherPatch(const TImage *                            input,
+              const PatchLayout &                       layout,
+              typename TImage::IndexType                sliceIndex,
+              std::pair<IndexValueType, IndexValueType> origin,
+              double                                    minimum,
+              double                                    scale,
+              float *                                   destination) const;
+
+  /** Reconstructs the batch's patches and adds them to its sums; honours AbortGenerateData and reports progress. */
+  void
+  ReconstructBatch(const PatchLayout & layout, PatchBatch & batch);
+
+  /** Writes the averages of one slice of the requested region, mapped back to the input's units. */
+  void
+  WriteSlice(const PatchBatch & batch, const OutputImageRegionType & slice, double minimum, double scale);
 
   /** Reconstructs the requested output region from `input`, whose index space is the output's. */
   template<typename TImage>

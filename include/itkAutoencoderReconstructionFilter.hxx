@@ -21,6 +21,7 @@
 #include "itkAutoencoderReconstructionFilter.h"
 #include "itkImageGrid.h"
 #include "itkImageRegionConstIterator.h"
+#include "itkImageRegionIterator.h"
 #include "itkProcessObject.h"
 #include "itkSSIMKernel.h"
 
@@ -244,147 +245,181 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
 }
 
 template<typename TInputImage, typename TOutputImage>
-template<typename TImage>
-void
-AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructRegion(const TImage *                input,
-                                                                            const OutputImageRegionType & requested,
-                                                                            double                        minimum,
-                                                                            double                        scale)
+auto
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::MakePatchLayout(
+  const ImageRegion<ImageDimension> & largest,
+  const OutputImageRegionType &       requested) const -> PatchLayout
 {
-  TOutputImage * output = this->GetOutput();
-  const auto     largest = input->GetLargestPossibleRegion();
-  const auto     patch = static_cast<IndexValueType>(m_Model->GetPatchSize());
-  unsigned int   axes[2];
-  this->PlaneAxes(axes[0], axes[1]);
-
-  // Patches overlapping the requested region, per in-plane axis (positions relative to the largest region).
-  std::vector<IndexValueType> positions[2];
-  IndexValueType              low[2], high[2], start[2], size[2];
+  PatchLayout layout;
+  this->PlaneAxes(layout.Axes[0], layout.Axes[1]);
+  layout.Patch = static_cast<IndexValueType>(m_Model->GetPatchSize());
   for (unsigned int a = 0; a < 2; ++a)
   {
-    const unsigned int d = axes[a];
-    start[a] = largest.GetIndex(d);
-    size[a] = static_cast<IndexValueType>(largest.GetSize(d));
-    low[a] = requested.GetIndex(d) - start[a];
-    high[a] = low[a] + static_cast<IndexValueType>(requested.GetSize(d));
+    const unsigned int d = layout.Axes[a];
+    layout.Start[a] = largest.GetIndex(d);
+    layout.Size[a] = static_cast<IndexValueType>(largest.GetSize(d));
+    layout.Low[a] = requested.GetIndex(d) - layout.Start[a];
+    layout.High[a] = layout.Low[a] + static_cast<IndexValueType>(requested.GetSize(d));
     for (const auto p : PatchPositions(largest.GetSize(d), m_Model->GetPatchSize(), m_Stride))
     {
-      if (p < high[a] && p + patch > low[a])
+      if (p < layout.High[a] && p + layout.Patch > layout.Low[a])
       {
-        positions[a].push_back(p);
+        layout.Positions[a].push_back(p);
       }
     }
   }
+  return layout;
+}
 
-  IndexValueType sliceFirst = 0;
-  IndexValueType sliceCount = 1;
+template<typename TInputImage, typename TOutputImage>
+template<typename TImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GatherPatch(
+  const TImage *                            input,
+  const PatchLayout &                       layout,
+  typename TImage::IndexType                sliceIndex,
+  std::pair<IndexValueType, IndexValueType> origin,
+  double                                    minimum,
+  double                                    scale,
+  float *                                   destination) const
+{
+  // Offsets from the buffer start: the index arithmetic of GetPixel, once per row and column.
+  const auto & strides = input->GetOffsetTable();
+  const auto * buffer = input->GetBufferPointer();
+  sliceIndex[layout.Axes[0]] = layout.Start[0];
+  sliceIndex[layout.Axes[1]] = layout.Start[1];
+  const OffsetValueType corner = input->ComputeOffset(sliceIndex);
+  const IndexValueType  patch = layout.Patch;
+  for (IndexValueType v = 0; v < patch; ++v)
+  {
+    const OffsetValueType row =
+      corner + strides[layout.Axes[1]] * SSIMKernel::MirrorIndex(origin.second + v, layout.Size[1]);
+    for (IndexValueType u = 0; u < patch; ++u)
+    {
+      const auto value =
+        buffer[row + strides[layout.Axes[0]] * SSIMKernel::MirrorIndex(origin.first + u, layout.Size[0])];
+      destination[v * patch + u] = static_cast<float>((static_cast<double>(value) - minimum) / scale);
+    }
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructBatch(const PatchLayout & layout,
+                                                                             PatchBatch &        batch)
+{
+  if (batch.Origins.empty())
+  {
+    return;
+  }
+  if (this->GetAbortGenerateData())
+  {
+    ProcessAborted error(__FILE__, __LINE__);
+    error.SetDescription("AutoencoderReconstructionFilter aborted");
+    throw error;
+  }
+  const IndexValueType patch = layout.Patch;
+  const std::size_t    patchPixels = static_cast<std::size_t>(patch * patch);
+  const auto           width = static_cast<std::size_t>(layout.High[0] - layout.Low[0]);
+  m_Model->Reconstruct(batch.Patches.data(), batch.Origins.size(), batch.Reconstructed.data());
+  for (std::size_t n = 0; n < batch.Origins.size(); ++n)
+  {
+    // Only the part of the patch inside the requested region (and the image) is accumulated.
+    const float * values = batch.Reconstructed.data() + n * patchPixels;
+    for (IndexValueType v = 0; v < patch; ++v)
+    {
+      const IndexValueType y = batch.Origins[n].second + v;
+      if (y < layout.Low[1] || y >= layout.High[1] || y >= layout.Size[1])
+      {
+        continue;
+      }
+      for (IndexValueType u = 0; u < patch; ++u)
+      {
+        const IndexValueType x = batch.Origins[n].first + u;
+        if (x < layout.Low[0] || x >= layout.High[0] || x >= layout.Size[0])
+        {
+          continue;
+        }
+        const std::size_t k =
+          static_cast<std::size_t>(y - layout.Low[1]) * width + static_cast<std::size_t>(x - layout.Low[0]);
+        batch.Sum[k] += values[v * patch + u];
+        ++batch.Count[k];
+      }
+    }
+  }
+  batch.Done += batch.Origins.size();
+  batch.Origins.clear();
+  this->UpdateProgress(static_cast<float>(batch.Done / batch.Total));
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::WriteSlice(const PatchBatch &            batch,
+                                                                       const OutputImageRegionType & slice,
+                                                                       double                        minimum,
+                                                                       double                        scale)
+{
+  // The slice region is one sample thick along the slice axis and the in-plane axes are in increasing order, so it
+  // is visited in the order of the accumulators (first in-plane axis fastest).
+  ImageRegionIterator<TOutputImage> it(this->GetOutput(), slice);
+  for (std::size_t k = 0; !it.IsAtEnd(); ++it, ++k)
+  {
+    it.Set(static_cast<typename TOutputImage::PixelType>(batch.Sum[k] / batch.Count[k] * scale + minimum));
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+template<typename TImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructRegion(const TImage *                input,
+                                                                              const OutputImageRegionType & requested,
+                                                                              double                        minimum,
+                                                                              double                        scale)
+{
+  const PatchLayout layout = this->MakePatchLayout(input->GetLargestPossibleRegion(), requested);
+  IndexValueType    sliceFirst = 0;
+  IndexValueType    sliceCount = 1;
   if (ImageDimension == 3)
   {
     sliceFirst = requested.GetIndex(m_SliceAxis);
     sliceCount = static_cast<IndexValueType>(requested.GetSize(m_SliceAxis));
   }
-  const std::size_t patchPixels = static_cast<std::size_t>(patch * patch);
-  const std::size_t patchesPerSlice = positions[0].size() * positions[1].size();
-  const double      totalPatches = static_cast<double>(patchesPerSlice) * static_cast<double>(sliceCount);
-  const auto        width = static_cast<std::size_t>(high[0] - low[0]);
-  const auto        height = static_cast<std::size_t>(high[1] - low[1]);
-
-  std::vector<float>                                     batch(static_cast<std::size_t>(m_BatchSize) * patchPixels);
-  std::vector<float>                                     reconstructed(batch.size());
-  std::vector<std::pair<IndexValueType, IndexValueType>> origins;
-  std::vector<double>                                    sum(width * height);
-  std::vector<unsigned int>                              count(width * height);
-  std::size_t                                            done = 0;
+  const std::size_t patchPixels = static_cast<std::size_t>(layout.Patch * layout.Patch);
+  const std::size_t planePixels =
+    static_cast<std::size_t>((layout.High[0] - layout.Low[0]) * (layout.High[1] - layout.Low[1]));
+  PatchBatch batch;
+  batch.Patches.resize(static_cast<std::size_t>(m_BatchSize) * patchPixels);
+  batch.Reconstructed.resize(batch.Patches.size());
+  batch.Sum.resize(planePixels);
+  batch.Count.resize(planePixels);
+  batch.Total =
+    static_cast<double>(layout.Positions[0].size() * layout.Positions[1].size()) * static_cast<double>(sliceCount);
 
   for (IndexValueType slice = 0; slice < sliceCount; ++slice)
   {
-    std::fill(sum.begin(), sum.end(), 0.0);
-    std::fill(count.begin(), count.end(), 0u);
-    typename TInputImage::IndexType index = requested.GetIndex();
+    std::fill(batch.Sum.begin(), batch.Sum.end(), 0.0);
+    std::fill(batch.Count.begin(), batch.Count.end(), 0u);
+    OutputImageRegionType sliceRegion = requested;
     if (ImageDimension == 3)
     {
-      index[m_SliceAxis] = sliceFirst + slice;
+      sliceRegion.SetIndex(m_SliceAxis, sliceFirst + slice);
+      sliceRegion.SetSize(m_SliceAxis, 1);
     }
-
-    auto flush = [&]() {
-      if (origins.empty())
-      {
-        return;
-      }
-      if (this->GetAbortGenerateData())
-      {
-        ProcessAborted error(__FILE__, __LINE__);
-        error.SetDescription("AutoencoderReconstructionFilter aborted");
-        throw error;
-      }
-      m_Model->Reconstruct(batch.data(), origins.size(), reconstructed.data());
-      for (std::size_t n = 0; n < origins.size(); ++n)
-      {
-        const float * values = reconstructed.data() + n * patchPixels;
-        for (IndexValueType v = 0; v < patch; ++v)
-        {
-          const IndexValueType y = origins[n].second + v;
-          if (y < low[1] || y >= high[1] || y >= size[1])
-          {
-            continue;
-          }
-          for (IndexValueType u = 0; u < patch; ++u)
-          {
-            const IndexValueType x = origins[n].first + u;
-            if (x < low[0] || x >= high[0] || x >= size[0])
-            {
-              continue;
-            }
-            const std::size_t k = static_cast<std::size_t>(y - low[1]) * width + static_cast<std::size_t>(x - low[0]);
-            sum[k] += values[v * patch + u];
-            ++count[k];
-          }
-        }
-      }
-      done += origins.size();
-      origins.clear();
-      this->UpdateProgress(static_cast<float>(done / totalPatches));
-    };
-
-    for (const auto py : positions[1])
+    for (const auto py : layout.Positions[1])
     {
-      for (const auto px : positions[0])
+      for (const auto px : layout.Positions[0])
       {
-        float * destination = batch.data() + origins.size() * patchPixels;
-        for (IndexValueType v = 0; v < patch; ++v)
+        float * destination = batch.Patches.data() + batch.Origins.size() * patchPixels;
+        this->GatherPatch(input, layout, sliceRegion.GetIndex(), { px, py }, minimum, scale, destination);
+        batch.Origins.emplace_back(px, py);
+        if (batch.Origins.size() == m_BatchSize)
         {
-          index[axes[1]] = start[1] + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(py + v, size[1]));
-          for (IndexValueType u = 0; u < patch; ++u)
-          {
-            index[axes[0]] = start[0] + static_cast<IndexValueType>(SSIMKernel::MirrorIndex(px + u, size[0]));
-            destination[v * patch + u] =
-              static_cast<float>((static_cast<double>(input->GetPixel(index)) - minimum) / scale);
-          }
-        }
-        origins.emplace_back(px, py);
-        if (origins.size() == m_BatchSize)
-        {
-          flush();
+          this->ReconstructBatch(layout, batch);
         }
       }
     }
-    flush();
-
-    typename TOutputImage::IndexType outIndex = requested.GetIndex();
-    for (std::size_t y = 0; y < height; ++y)
-    {
-      outIndex[axes[1]] = start[1] + low[1] + static_cast<IndexValueType>(y);
-      for (std::size_t x = 0; x < width; ++x)
-      {
-        outIndex[axes[0]] = start[0] + low[0] + static_cast<IndexValueType>(x);
-        if (ImageDimension == 3)
-        {
-          outIndex[m_SliceAxis] = sliceFirst + slice;
-        }
-        const std::size_t k = y * width + x;
-        output->SetPixel(outIndex, static_cast<typename TOutputImage::PixelType>(sum[k] / count[k] * scale + minimum));
-      }
-    }
+    this->ReconstructBatch(layout, batch);
+    this->WriteSlice(batch, sliceRegion, minimum, scale);
   }
 }
 
@@ -397,6 +432,8 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::PrintSelf(std::ostre
   os << indent << "Stride: " << m_Stride << std::endl;
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
   os << indent << "SliceAxis: " << m_SliceAxis << std::endl;
+  os << indent << "IntensityMinimum: " << m_IntensityMinimum << std::endl;
+  os << indent << "IntensityMaximum: " << m_IntensityMaximum << std::endl;
 }
 
 } // namespace itk

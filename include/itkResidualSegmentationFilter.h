@@ -23,13 +23,15 @@
 #include "itkSSIMImageFilter.h"
 #include "SSIMAutoencoderExport.h"
 
+#include <string>
+
 namespace itk {
 
 /** \class ResidualSegmentationFilterEnums
  * \brief Residual kinds of ResidualSegmentationFilter.
  * \ingroup SSIMAutoencoder
  */
-class ResidualSegmentationFilterEnums
+class SSIMAutoencoder_EXPORT ResidualSegmentationFilterEnums
 {
 public:
   /** SSIM: 1 - SSIM(image, reconstruction). L2: ((image - reconstruction) / L)^2 per pixel. */
@@ -38,8 +40,20 @@ public:
     SSIM = 0,
     L2 = 1
   };
+
+  /** The stable name of a residual kind ("ssim", "l2"; the names stored in model metadata), "INVALID" for a value
+   * outside the enumeration. */
+  static const char *
+  ToString(Residual value);
+
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The residual kind named `name` (as ToString spells it); false, and `value` unchanged, for an unknown name. */
+  static bool
+  FromString(const std::string & name, Residual & value);
+#endif
 };
 
+/** Prints ResidualSegmentationFilterEnums::ToString(value). */
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const ResidualSegmentationFilterEnums::Residual value);
 
@@ -80,6 +94,7 @@ public:
   itkTypeMacro(ResidualSegmentationFilter, ImageToImageFilter);
 
   static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
+  static_assert(ImageDimension == 2 || ImageDimension == 3, "2D images or 3D volumes");
   using ResidualImageType = Image<float, ImageDimension>;
   using ResidualEnum = ResidualSegmentationFilterEnums::Residual;
   using DataObjectPointerArraySizeType = ProcessObject::DataObjectPointerArraySizeType;
@@ -155,9 +170,18 @@ protected:
   GenerateData() override;
 
 private:
+  /** The residual map on the image's grid, computed on the reconstruction's grid when that differs. */
+  void
+  ComputeResidualOnImageGrid(const TInputImage *   image,
+                             const TInputImage *   reconstruction,
+                             ResidualImageType *   residual,
+                             ProgressAccumulator * progress);
+
   /** The residual of two images on one grid. */
   typename ResidualImageType::Pointer
-  ComputeResidual(const ResidualImageType * image, const ResidualImageType * reconstruction, ProgressAccumulator * progress);
+  ComputeResidual(const ResidualImageType * image,
+                  const ResidualImageType * reconstruction,
+                  ProgressAccumulator *     progress);
 
   ResidualEnum                 m_Residual{ ResidualEnum::SSIM };
   double                       m_Threshold{ 0.5 };

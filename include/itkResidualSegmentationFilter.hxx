@@ -19,11 +19,11 @@
 #define itkResidualSegmentationFilter_hxx
 
 #include "itkResidualSegmentationFilter.h"
+#include "itkDefectRegions.h"
 #include "itkImageGrid.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 #include "itkProgressAccumulator.h"
-#include "itkSegmentationEvaluation.h"
 
 #include <cmath>
 
@@ -127,7 +127,6 @@ void
 ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 {
   const TInputImage * image = this->GetInput(0);
-  const TInputImage * reconstruction = this->GetInput(1);
   TOutputImage *      labels = this->GetOutput();
   ResidualImageType * residual = this->GetResidualOutput();
   const auto          region = image->GetLargestPossibleRegion();
@@ -138,74 +137,55 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 
   auto progress = ProgressAccumulator::New();
   progress->SetMiniPipelineFilter(this);
-  const auto toFloat = [](const TInputImage * input) { return ImageGrid::ToFloatImage(input); };
-  const auto coarseSize = reconstruction->GetLargestPossibleRegion().GetSize();
-  if (coarseSize == region.GetSize())
-  {
-    const auto values = this->ComputeResidual(toFloat(image), toFloat(reconstruction), progress);
-    std::copy(values->GetBufferPointer(), values->GetBufferPointer() + region.GetNumberOfPixels(),
-              residual->GetBufferPointer());
-  }
-  else
-  {
-    // Residual on the reconstruction's grid, interpolated back onto the image's.
-    const auto coarseImage = ImageGrid::ResampleImage<ImageDimension>(toFloat(image), coarseSize);
-    const auto coarse = this->ComputeResidual(coarseImage, toFloat(reconstruction), progress);
-    ImageGrid::SizesType from(ImageDimension), to(ImageDimension);
-    for (unsigned int d = 0; d < ImageDimension; ++d)
-    {
-      from[d] = coarseSize[d];
-      to[d] = region.GetSize(d);
-    }
-    const auto values = ImageGrid::Resample(coarse->GetBufferPointer(), from, to);
-    std::copy(values.begin(), values.end(), residual->GetBufferPointer());
-  }
+  this->ComputeResidualOnImageGrid(image, this->GetInput(1), residual, progress);
 
-  // Threshold and drop small regions.
-  const auto                       size = region.GetSize();
-  SegmentationEvaluation::SizeType flatSize{ { 1, 1, 1 } };
-  for (unsigned int d = 0; d < ImageDimension && d < 3; ++d)
+  const auto mask = DefectRegions::ThresholdMask(residual, m_Threshold, m_MinimumDefectArea);
+  ImageRegionConstIterator<Image<unsigned char, ImageDimension>> in(mask, region);
+  ImageRegionIterator<TOutputImage>                              out(labels, region);
+  for (; !in.IsAtEnd(); ++in, ++out)
   {
-    flatSize[d] = size[d];
-  }
-  const std::size_t         count = region.GetNumberOfPixels();
-  std::vector<std::uint8_t> mask(count);
-  const float *             values = residual->GetBufferPointer();
-  for (std::size_t i = 0; i < count; ++i)
-  {
-    mask[i] = values[i] > m_Threshold ? 1 : 0;
-  }
-  if (m_MinimumDefectArea > 1)
-  {
-    std::vector<std::uint32_t> components;
-    const std::size_t          regions = SegmentationEvaluation::LabelComponents(mask.data(), flatSize, components);
-    std::vector<std::size_t>   areas(regions + 1, 0);
-    for (const auto label : components)
-    {
-      ++areas[label];
-    }
-    for (std::size_t i = 0; i < count; ++i)
-    {
-      if (components[i] && areas[components[i]] < m_MinimumDefectArea)
-      {
-        mask[i] = 0;
-      }
-    }
-  }
-  auto * out = labels->GetBufferPointer();
-  for (std::size_t i = 0; i < count; ++i)
-  {
-    out[i] = static_cast<typename TOutputImage::PixelType>(mask[i]);
+    out.Set(static_cast<typename TOutputImage::PixelType>(in.Get()));
   }
   this->UpdateProgress(1.0f);
 }
 
 template<typename TInputImage, typename TOutputImage>
+void
+ResidualSegmentationFilter<TInputImage, TOutputImage>::ComputeResidualOnImageGrid(const TInputImage *   image,
+                                                                                  const TInputImage *   reconstruction,
+                                                                                  ResidualImageType *   residual,
+                                                                                  ProgressAccumulator * progress)
+{
+  const auto region = image->GetLargestPossibleRegion();
+  const auto toFloat = [](const TInputImage * input) { return ImageGrid::ToFloatImage(input); };
+  const auto coarseSize = reconstruction->GetLargestPossibleRegion().GetSize();
+  if (coarseSize == region.GetSize())
+  {
+    const auto values = this->ComputeResidual(toFloat(image), toFloat(reconstruction), progress);
+    std::copy(values->GetBufferPointer(),
+              values->GetBufferPointer() + region.GetNumberOfPixels(),
+              residual->GetBufferPointer());
+    return;
+  }
+  // Residual on the reconstruction's grid, interpolated back onto the image's.
+  const auto           coarseImage = ImageGrid::ResampleImage<ImageDimension>(toFloat(image), coarseSize);
+  const auto           coarse = this->ComputeResidual(coarseImage, toFloat(reconstruction), progress);
+  ImageGrid::SizesType from(ImageDimension), to(ImageDimension);
+  for (unsigned int d = 0; d < ImageDimension; ++d)
+  {
+    from[d] = coarseSize[d];
+    to[d] = region.GetSize(d);
+  }
+  const auto values = ImageGrid::Resample(coarse->GetBufferPointer(), from, to);
+  std::copy(values.begin(), values.end(), residual->GetBufferPointer());
+}
+
+template<typename TInputImage, typename TOutputImage>
 auto
 ResidualSegmentationFilter<TInputImage, TOutputImage>::ComputeResidual(const ResidualImageType * image,
-                                                                      const ResidualImageType * reconstruction,
-                                                                      ProgressAccumulator * progress)
-  -> typename ResidualImageType::Pointer
+                                                                       const ResidualImageType * reconstruction,
+                                                                       ProgressAccumulator *     progress) ->
+  typename ResidualImageType::Pointer
 {
   const auto region = image->GetLargestPossibleRegion();
   auto       residual = ResidualImageType::New();

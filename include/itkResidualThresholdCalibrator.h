@@ -33,7 +33,7 @@ namespace itk {
  * \brief Calibration rules of ResidualThresholdCalibrator.
  * \ingroup SSIMAutoencoder
  */
-class ResidualThresholdCalibratorEnums
+class SSIMAutoencoder_EXPORT ResidualThresholdCalibratorEnums
 {
 public:
   /** Percentile: that percentile of all validation residuals (linear interpolation between order statistics, as
@@ -46,8 +46,20 @@ public:
     Maximum = 1,
     MinimumArea = 2
   };
+
+  /** The stable name of a rule ("percentile", "max", "min-area"; the names of the command line and of
+   * ResidualThresholdCalibrator::Describe in model metadata), "INVALID" for a value outside the enumeration. */
+  static const char *
+  ToString(Rule value);
+
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The rule named `name` (as ToString spells it); false, and `value` unchanged, for an unknown name. */
+  static bool
+  FromString(const std::string & name, Rule & value);
+#endif
 };
 
+/** Prints ResidualThresholdCalibratorEnums::ToString(value). */
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const ResidualThresholdCalibratorEnums::Rule value);
 

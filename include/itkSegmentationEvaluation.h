@@ -185,8 +185,9 @@ public:
   ROCAUC(const std::vector<double> & scores, const std::vector<std::uint8_t> & labels);
 #endif
 
-  /** Labels the connected components of a binary mask (8-connected in 2D, 26 in 3D); 0 = background, 1..n.
-   * Returns n. (Used by ResidualSegmentationFilter; not useful from Python.) */
+  /** Labels the connected components of a binary mask (8-connected in 2D, 26 in 3D); 0 = background, 1..n in the
+   * order of each component's first pixel (x fastest). Returns n. The same as DefectRegions::Label (not useful from
+   * Python). */
   static std::size_t
   LabelComponents(const std::uint8_t * mask, const SizeType & size, std::vector<std::uint32_t> & labels);
 
@@ -205,6 +206,25 @@ private:
     std::vector<std::uint32_t> Regions;     // 0: good pixel; otherwise the 1-based region index within this image
     std::size_t                FirstRegion; // offset of this image's regions in the global region list
   };
+
+  /** A pixel of all images: its score and 0 (good) or its global region index + 1. */
+  struct ScoredPixel
+  {
+    float         Score;
+    std::uint32_t Region;
+  };
+
+  /** Every pixel of every image, from the highest score down. */
+  std::vector<ScoredPixel>
+  SortedPixels() const;
+
+  /** The pixel ROC and PRO curves and their areas from the sorted pixels and their class counts. */
+  void
+  ComputePixelCurves(const std::vector<ScoredPixel> & pixels, std::uint64_t positives, std::uint64_t negatives);
+
+  /** The image ROC AUC from the image scores; NaN when all images are of one class. */
+  double
+  ComputeImageAUROC() const;
 
   std::vector<StoredImage> m_Stored;
   std::vector<ImageRecord> m_Images;

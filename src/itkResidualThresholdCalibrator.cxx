@@ -16,8 +16,7 @@
  *
  *=========================================================================*/
 #include "itkResidualThresholdCalibrator.h"
-#include "itkResidualSegmentationFilter.h"
-#include "itkSegmentationEvaluation.h"
+#include "itkDefectRegions.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,32 +24,48 @@
 
 namespace itk {
 
-std::ostream &
-operator<<(std::ostream & out, const ResidualThresholdCalibratorEnums::Rule value)
+namespace {
+struct RuleName
 {
-  switch (value)
+  ResidualThresholdCalibratorEnums::Rule Value;
+  const char *                           Name;
+};
+constexpr RuleName RuleNames[] = { { ResidualThresholdCalibratorEnums::Rule::Percentile, "percentile" },
+                                   { ResidualThresholdCalibratorEnums::Rule::Maximum, "max" },
+                                   { ResidualThresholdCalibratorEnums::Rule::MinimumArea, "min-area" } };
+} // namespace
+
+const char *
+ResidualThresholdCalibratorEnums::ToString(Rule value)
+{
+  for (const auto & entry : RuleNames)
   {
-    case ResidualThresholdCalibratorEnums::Rule::Percentile:
-      return out << "percentile";
-    case ResidualThresholdCalibratorEnums::Rule::Maximum:
-      return out << "max";
-    case ResidualThresholdCalibratorEnums::Rule::MinimumArea:
-      return out << "min-area";
+    if (entry.Value == value)
+    {
+      return entry.Name;
+    }
   }
-  return out << "INVALID";
+  return "INVALID";
+}
+
+bool
+ResidualThresholdCalibratorEnums::FromString(const std::string & name, Rule & value)
+{
+  for (const auto & entry : RuleNames)
+  {
+    if (name == entry.Name)
+    {
+      value = entry.Value;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::ostream &
-operator<<(std::ostream & out, const ResidualSegmentationFilterEnums::Residual value)
+operator<<(std::ostream & out, const ResidualThresholdCalibratorEnums::Rule value)
 {
-  switch (value)
-  {
-    case ResidualSegmentationFilterEnums::Residual::SSIM:
-      return out << "ssim";
-    case ResidualSegmentationFilterEnums::Residual::L2:
-      return out << "l2";
-  }
-  return out << "INVALID";
+  return out << ResidualThresholdCalibratorEnums::ToString(value);
 }
 
 void
@@ -107,25 +122,12 @@ ResidualThresholdCalibrator::Clear()
 std::size_t
 ResidualThresholdCalibrator::LargestRegion(double threshold) const
 {
-  std::size_t                largest = 0;
-  std::vector<std::uint8_t>  mask;
-  std::vector<std::uint32_t> labels;
+  std::size_t largest = 0;
   for (const auto & map : m_Maps)
   {
-    mask.resize(map.Values.size());
-    for (std::size_t i = 0; i < mask.size(); ++i)
+    for (const auto area : DefectRegions::RegionSizesAbove(map.Values.data(), map.Size, threshold))
     {
-      mask[i] = map.Values[i] > threshold ? 1 : 0;
-    }
-    const std::size_t        regions = SegmentationEvaluation::LabelComponents(mask.data(), map.Size, labels);
-    std::vector<std::size_t> areas(regions + 1, 0);
-    for (const auto label : labels)
-    {
-      ++areas[label];
-    }
-    for (std::size_t r = 1; r <= regions; ++r)
-    {
-      largest = std::max(largest, areas[r]);
+      largest = std::max(largest, area);
     }
   }
   return largest;

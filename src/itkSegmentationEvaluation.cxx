@@ -16,6 +16,8 @@
  *
  *=========================================================================*/
 #include "itkSegmentationEvaluation.h"
+#include "itkDefectRegions.h"
+#include "itkExactAUC.h"
 #include "itkImageGrid.h"
 #include "itkMacro.h"
 
@@ -50,6 +52,88 @@ AppendThinned(std::vector<SegmentationEvaluation::CurvePoint> & curve,
   }
   curve.push_back(point);
 }
+
+// Trapezoidal area under a curve sampled at increasing false-positive rates, from 0 up to a limit; the segment that
+// crosses the limit is interpolated linearly there.
+class LimitedArea
+{
+public:
+  explicit LimitedArea(double limit) : m_Limit(limit) {}
+
+  void
+  Add(double fpr, double value)
+  {
+    if (!m_LimitReached)
+    {
+      if (fpr <= m_Limit)
+      {
+        m_Area += 0.5L * (fpr - m_PreviousFPR) * (m_PreviousValue + value);
+      }
+      else
+      {
+        const double fraction = (m_Limit - m_PreviousFPR) / (fpr - m_PreviousFPR);
+        const double valueAtLimit = m_PreviousValue + fraction * (value - m_PreviousValue);
+        m_Area += 0.5L * (m_Limit - m_PreviousFPR) * (m_PreviousValue + valueAtLimit);
+        m_LimitReached = true;
+      }
+    }
+    m_PreviousFPR = fpr;
+    m_PreviousValue = value;
+  }
+
+  long double
+  GetArea() const
+  {
+    return m_Area;
+  }
+
+private:
+  double      m_Limit;
+  double      m_PreviousFPR{ 0.0 };
+  double      m_PreviousValue{ 0.0 };
+  long double m_Area{ 0.0L };
+  bool        m_LimitReached{ false };
+};
+
+// Pixel counts of a prediction against the ground truth, over any number of images.
+struct PixelCounts
+{
+  std::uint64_t TruePositives{ 0 };
+  std::uint64_t FalsePositives{ 0 };
+  std::uint64_t FalseNegatives{ 0 };
+  std::uint64_t Negatives{ 0 };
+};
+
+// Adds one image's predicted mask to the pixel counts and to the hits of its ground-truth regions (labels 1..n of
+// `regions`, stored from `firstRegion` on in `regionHits`). Returns whether any pixel is predicted defective.
+bool
+CountPredictions(const std::vector<std::uint8_t> &  predicted,
+                 const std::vector<std::uint32_t> & regions,
+                 std::size_t                        firstRegion,
+                 PixelCounts &                      counts,
+                 std::vector<std::size_t> &         regionHits)
+{
+  bool anyPredicted = false;
+  for (std::size_t i = 0; i < predicted.size(); ++i)
+  {
+    anyPredicted |= predicted[i] != 0;
+    if (regions[i] == 0)
+    {
+      ++counts.Negatives;
+      counts.FalsePositives += predicted[i] != 0;
+    }
+    else if (predicted[i])
+    {
+      ++counts.TruePositives;
+      ++regionHits[firstRegion + regions[i] - 1];
+    }
+    else
+    {
+      ++counts.FalseNegatives;
+    }
+  }
+  return anyPredicted;
+}
 } // namespace
 
 std::size_t
@@ -57,61 +141,15 @@ SegmentationEvaluation::LabelComponents(const std::uint8_t *         mask,
                                         const SizeType &             size,
                                         std::vector<std::uint32_t> & labels)
 {
-  const std::size_t count = Count(size);
-  labels.assign(count, 0);
-  std::uint32_t            next = 0;
-  std::vector<std::size_t> stack;
-  const long               nx = static_cast<long>(size[0]);
-  const long               ny = static_cast<long>(size[1]);
-  const long               nz = static_cast<long>(size[2]);
-  for (std::size_t start = 0; start < count; ++start)
-  {
-    if (!mask[start] || labels[start])
-    {
-      continue;
-    }
-    ++next;
-    labels[start] = next;
-    stack.push_back(start);
-    while (!stack.empty())
-    {
-      const std::size_t current = stack.back();
-      stack.pop_back();
-      const long x = static_cast<long>(current % size[0]);
-      const long y = static_cast<long>((current / size[0]) % size[1]);
-      const long z = static_cast<long>(current / (size[0] * size[1]));
-      for (long dz = -1; dz <= 1; ++dz)
-      {
-        for (long dy = -1; dy <= 1; ++dy)
-        {
-          for (long dx = -1; dx <= 1; ++dx)
-          {
-            const long px = x + dx;
-            const long py = y + dy;
-            const long pz = z + dz;
-            if (px < 0 || py < 0 || pz < 0 || px >= nx || py >= ny || pz >= nz)
-            {
-              continue;
-            }
-            const std::size_t neighbour = static_cast<std::size_t>((pz * ny + py) * nx + px);
-            if (mask[neighbour] && !labels[neighbour])
-            {
-              labels[neighbour] = next;
-              stack.push_back(neighbour);
-            }
-          }
-        }
-      }
-    }
-  }
-  return next;
+  return DefectRegions::Label(mask, size, labels).size();
 }
 
-namespace
-{
-template <unsigned int VDimension>
+namespace {
+template<unsigned int VDimension>
 SegmentationEvaluation::SizeType
-CheckedSize(const Image<float, VDimension> * residual, const Image<unsigned char, VDimension> * mask, const std::string & name)
+CheckedSize(const Image<float, VDimension> *         residual,
+            const Image<unsigned char, VDimension> * mask,
+            const std::string &                      name)
 {
   if (residual == nullptr || mask == nullptr)
   {
@@ -134,16 +172,18 @@ CheckedSize(const Image<float, VDimension> * residual, const Image<unsigned char
 } // namespace
 
 void
-SegmentationEvaluation::AddImage(const Image<float, 2> * residual, const Image<unsigned char, 2> * mask,
-                                 const std::string & name)
+SegmentationEvaluation::AddImage(const Image<float, 2> *         residual,
+                                 const Image<unsigned char, 2> * mask,
+                                 const std::string &             name)
 {
   const SizeType size = CheckedSize<2>(residual, mask, name);
   this->AddImage(residual->GetBufferPointer(), mask->GetBufferPointer(), size, name);
 }
 
 void
-SegmentationEvaluation::AddImage(const Image<float, 3> * residual, const Image<unsigned char, 3> * mask,
-                                 const std::string & name)
+SegmentationEvaluation::AddImage(const Image<float, 3> *         residual,
+                                 const Image<unsigned char, 3> * mask,
+                                 const std::string &             name)
 {
   const SizeType size = CheckedSize<3>(residual, mask, name);
   this->AddImage(residual->GetBufferPointer(), mask->GetBufferPointer(), size, name);
@@ -170,19 +210,12 @@ SegmentationEvaluation::AddImage(const float *        residual,
       itkExceptionMacro("residual map of image '" << name << "' contains NaN at pixel " << i);
     }
   }
-  const std::size_t regions = LabelComponents(mask, size, stored.Regions);
+  const auto regionSizes = DefectRegions::Label(mask, size, stored.Regions);
   stored.FirstRegion = m_RegionSizes.size();
-  m_RegionSizes.resize(m_RegionSizes.size() + regions, 0);
-  std::size_t defectPixels = 0;
-  for (std::size_t i = 0; i < count; ++i)
-  {
-    if (stored.Regions[i])
-    {
-      ++m_RegionSizes[stored.FirstRegion + stored.Regions[i] - 1];
-      ++defectPixels;
-    }
-  }
-  ImageRecord record;
+  m_RegionSizes.insert(m_RegionSizes.end(), regionSizes.begin(), regionSizes.end());
+  const std::size_t regions = regionSizes.size();
+  const std::size_t defectPixels = std::accumulate(regionSizes.begin(), regionSizes.end(), std::size_t{ 0 });
+  ImageRecord       record;
   record.Name = name;
   record.Defective = regions > 0;
   record.MaximumScore = *std::max_element(stored.Scores.begin(), stored.Scores.end());
@@ -223,9 +256,7 @@ SegmentationEvaluation::ROCAUC(const std::vector<double> & scores, const std::ve
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
-  unsigned __int128 numerator = 0;
-  std::uint64_t     positives = 0;
-  std::uint64_t     negatives = 0;
+  ExactAUC area;
   for (std::size_t i = 0; i < order.size();)
   {
     std::uint64_t groupPositives = 0;
@@ -239,120 +270,90 @@ SegmentationEvaluation::ROCAUC(const std::vector<double> & scores, const std::ve
     {
       (labels[order[i]] ? groupPositives : groupNegatives)++;
     }
-    numerator += static_cast<unsigned __int128>(groupNegatives) * (2 * positives + groupPositives);
-    positives += groupPositives;
-    negatives += groupNegatives;
+    area.AddTiedGroup(groupPositives, groupNegatives);
   }
-  if (positives == 0 || negatives == 0)
+  if (area.GetPositives() == 0 || area.GetNegatives() == 0)
   {
-    itkGenericExceptionMacro("ROCAUC needs both classes, got " << positives << " positive and " << negatives
-                                                               << " negative samples");
+    itkGenericExceptionMacro("ROCAUC needs both classes, got " << area.GetPositives() << " positive and "
+                                                               << area.GetNegatives() << " negative samples");
   }
-  return static_cast<double>(static_cast<long double>(numerator) /
-                             (2.0L * static_cast<long double>(positives) * static_cast<long double>(negatives)));
+  return area.GetArea();
 }
 
-void
-SegmentationEvaluation::Compute()
+auto
+SegmentationEvaluation::SortedPixels() const -> std::vector<ScoredPixel>
 {
-  struct Entry
-  {
-    float         Score;
-    std::uint32_t Region; // 0: good pixel; otherwise global region index + 1
-  };
   std::size_t total = 0;
   for (const auto & stored : m_Stored)
   {
     total += stored.Scores.size();
   }
-  std::vector<Entry> entries;
-  entries.reserve(total);
+  std::vector<ScoredPixel> pixels;
+  pixels.reserve(total);
   for (const auto & stored : m_Stored)
   {
     for (std::size_t i = 0; i < stored.Scores.size(); ++i)
     {
       const std::uint32_t region =
         stored.Regions[i] ? static_cast<std::uint32_t>(stored.FirstRegion + stored.Regions[i]) : 0u;
-      entries.push_back(Entry{ stored.Scores[i], region });
+      pixels.push_back(ScoredPixel{ stored.Scores[i], region });
     }
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry & a, const Entry & b) { return a.Score > b.Score; });
+  std::sort(
+    pixels.begin(), pixels.end(), [](const ScoredPixel & a, const ScoredPixel & b) { return a.Score > b.Score; });
+  return pixels;
+}
 
-  std::uint64_t positives = 0;
-  for (const auto & entry : entries)
-  {
-    positives += entry.Region != 0;
-  }
-  const std::uint64_t negatives = entries.size() - positives;
-  if (positives == 0 || negatives == 0)
-  {
-    itkExceptionMacro("evaluation needs defect pixels and good pixels, got " << positives << " defect and " << negatives
-                                                                             << " good pixels");
-  }
+void
+SegmentationEvaluation::ComputePixelCurves(const std::vector<ScoredPixel> & pixels,
+                                           std::uint64_t                    positives,
+                                           std::uint64_t                    negatives)
+{
   const double regionCount = static_cast<double>(m_RegionSizes.size());
-
   m_ROCCurve.clear();
   m_PROCurve.clear();
   m_ROCCurve.push_back(CurvePoint{ 0.0, 0.0, std::numeric_limits<double>::infinity() });
   m_PROCurve.push_back(CurvePoint{ 0.0, 0.0, std::numeric_limits<double>::infinity() });
 
-  unsigned __int128 numerator = 0;
-  std::uint64_t     truePositives = 0;
-  std::uint64_t     falsePositives = 0;
-  long double       overlap = 0.0L;
-  double            previousFPR = 0.0;
-  double            previousPRO = 0.0;
-  long double       proArea = 0.0L;
-  bool              limitReached = false;
-  for (std::size_t i = 0; i < entries.size();)
+  // Every distinct score is a threshold: the pixels tied at it enter the ROC counts and the per-region overlap
+  // together.
+  ExactAUC    rocArea;
+  LimitedArea proArea(m_PROLimit);
+  long double overlap = 0.0L;
+  for (std::size_t i = 0; i < pixels.size();)
   {
-    const float   score = entries[i].Score;
+    const float   score = pixels[i].Score;
     std::uint64_t groupPositives = 0;
     std::uint64_t groupNegatives = 0;
-    for (; i < entries.size() && entries[i].Score == score; ++i)
+    for (; i < pixels.size() && pixels[i].Score == score; ++i)
     {
-      if (entries[i].Region)
+      if (pixels[i].Region)
       {
         ++groupPositives;
-        overlap += 1.0L / (static_cast<long double>(m_RegionSizes[entries[i].Region - 1]) * regionCount);
+        overlap += 1.0L / (static_cast<long double>(m_RegionSizes[pixels[i].Region - 1]) * regionCount);
       }
       else
       {
         ++groupNegatives;
       }
     }
-    numerator += static_cast<unsigned __int128>(groupNegatives) * (2 * truePositives + groupPositives);
-    truePositives += groupPositives;
-    falsePositives += groupNegatives;
+    rocArea.AddTiedGroup(groupPositives, groupNegatives);
 
-    const double fpr = static_cast<double>(falsePositives) / static_cast<double>(negatives);
-    const double tpr = static_cast<double>(truePositives) / static_cast<double>(positives);
+    const double fpr = static_cast<double>(rocArea.GetNegatives()) / static_cast<double>(negatives);
+    const double tpr = static_cast<double>(rocArea.GetPositives()) / static_cast<double>(positives);
     const double pro = static_cast<double>(overlap);
-    const bool   last = i == entries.size();
+    const bool   last = i == pixels.size();
     AppendThinned(m_ROCCurve, CurvePoint{ fpr, tpr, score }, last);
     AppendThinned(m_PROCurve, CurvePoint{ fpr, pro, score }, last);
-
-    if (!limitReached)
-    {
-      if (fpr <= m_PROLimit)
-      {
-        proArea += 0.5L * (fpr - previousFPR) * (previousPRO + pro);
-      }
-      else
-      {
-        const double fraction = (m_PROLimit - previousFPR) / (fpr - previousFPR);
-        const double proAtLimit = previousPRO + fraction * (pro - previousPRO);
-        proArea += 0.5L * (m_PROLimit - previousFPR) * (previousPRO + proAtLimit);
-        limitReached = true;
-      }
-    }
-    previousFPR = fpr;
-    previousPRO = pro;
+    proArea.Add(fpr, pro);
   }
-  m_PixelAUROC = static_cast<double>(static_cast<long double>(numerator) / (2.0L * static_cast<long double>(positives) *
-                                                                            static_cast<long double>(negatives)));
-  m_AUPRO = static_cast<double>(proArea / m_PROLimit);
+  m_PixelAUROC = rocArea.GetArea();
+  m_AUPRO = static_cast<double>(proArea.GetArea() / m_PROLimit);
+}
 
+double
+SegmentationEvaluation::ComputeImageAUROC() const
+{
   std::vector<double>       imageScores;
   std::vector<std::uint8_t> imageLabels;
   for (const auto & record : m_Images)
@@ -361,9 +362,28 @@ SegmentationEvaluation::Compute()
     imageLabels.push_back(record.Defective ? 1 : 0);
   }
   const auto defective = std::count(imageLabels.begin(), imageLabels.end(), 1);
-  m_ImageAUROC = (defective == 0 || defective == static_cast<long>(imageLabels.size()))
-                   ? std::numeric_limits<double>::quiet_NaN()
-                   : ROCAUC(imageScores, imageLabels);
+  return (defective == 0 || defective == static_cast<long>(imageLabels.size()))
+           ? std::numeric_limits<double>::quiet_NaN()
+           : ROCAUC(imageScores, imageLabels);
+}
+
+void
+SegmentationEvaluation::Compute()
+{
+  const auto    pixels = this->SortedPixels();
+  std::uint64_t positives = 0;
+  for (const auto & pixel : pixels)
+  {
+    positives += pixel.Region != 0;
+  }
+  const std::uint64_t negatives = pixels.size() - positives;
+  if (positives == 0 || negatives == 0)
+  {
+    itkExceptionMacro("evaluation needs defect pixels and good pixels, got " << positives << " defect and " << negatives
+                                                                             << " good pixels");
+  }
+  this->ComputePixelCurves(pixels, positives, negatives);
+  m_ImageAUROC = this->ComputeImageAUROC();
 }
 
 std::vector<std::uint8_t>
@@ -373,30 +393,8 @@ SegmentationEvaluation::PredictedMask(std::size_t index, double threshold, std::
   {
     itkExceptionMacro("image index " << index << " out of range (" << m_Stored.size() << " images)");
   }
-  const auto &              stored = m_Stored[index];
-  std::vector<std::uint8_t> predicted(stored.Scores.size());
-  for (std::size_t i = 0; i < predicted.size(); ++i)
-  {
-    predicted[i] = stored.Scores[i] > threshold ? 1 : 0;
-  }
-  if (minimumArea > 1)
-  {
-    std::vector<std::uint32_t> labels;
-    const std::size_t          count = LabelComponents(predicted.data(), stored.Size, labels);
-    std::vector<std::size_t>   sizes(count + 1, 0);
-    for (const auto label : labels)
-    {
-      ++sizes[label];
-    }
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      if (labels[i] && sizes[labels[i]] < minimumArea)
-      {
-        predicted[i] = 0;
-      }
-    }
-  }
-  return predicted;
+  const auto & stored = m_Stored[index];
+  return DefectRegions::ThresholdMask(stored.Scores.data(), stored.Size, threshold, minimumArea);
 }
 
 SegmentationEvaluation::ThresholdMetrics
@@ -405,39 +403,15 @@ SegmentationEvaluation::EvaluateThreshold(double threshold, std::size_t minimumA
   ThresholdMetrics metrics;
   metrics.Threshold = threshold;
   metrics.MinimumArea = minimumArea;
+  PixelCounts              counts;
   std::vector<std::size_t> regionHits(m_RegionSizes.size(), 0);
-  std::uint64_t            truePositives = 0;
-  std::uint64_t            falsePositives = 0;
-  std::uint64_t            falseNegatives = 0;
-  std::uint64_t            negatives = 0;
   std::size_t              goodCorrect = 0;
   std::size_t              defectiveCorrect = 0;
   for (std::size_t index = 0; index < m_Stored.size(); ++index)
   {
     const auto & stored = m_Stored[index];
-    const auto   predicted = this->PredictedMask(index, threshold, minimumArea);
-    bool         anyPredicted = false;
-    for (std::size_t i = 0; i < predicted.size(); ++i)
-    {
-      anyPredicted |= predicted[i] != 0;
-      if (stored.Regions[i])
-      {
-        if (predicted[i])
-        {
-          ++truePositives;
-          ++regionHits[stored.FirstRegion + stored.Regions[i] - 1];
-        }
-        else
-        {
-          ++falseNegatives;
-        }
-      }
-      else
-      {
-        ++negatives;
-        falsePositives += predicted[i] != 0;
-      }
-    }
+    const bool   anyPredicted = CountPredictions(
+      this->PredictedMask(index, threshold, minimumArea), stored.Regions, stored.FirstRegion, counts, regionHits);
     if (m_Images[index].Defective)
     {
       ++metrics.DefectiveImages;
@@ -455,11 +429,12 @@ SegmentationEvaluation::EvaluateThreshold(double threshold, std::size_t minimumA
     overlapSum += static_cast<double>(regionHits[r]) / static_cast<double>(m_RegionSizes[r]);
   }
   const auto ratio = [](double a, double b) { return b > 0 ? a / b : std::numeric_limits<double>::quiet_NaN(); };
+  const auto truePositives = static_cast<double>(counts.TruePositives);
   metrics.PerRegionOverlap = ratio(overlapSum, static_cast<double>(m_RegionSizes.size()));
-  metrics.PixelPrecision =
-    ratio(static_cast<double>(truePositives), static_cast<double>(truePositives + falsePositives));
-  metrics.PixelRecall = ratio(static_cast<double>(truePositives), static_cast<double>(truePositives + falseNegatives));
-  metrics.PixelFalsePositiveRate = ratio(static_cast<double>(falsePositives), static_cast<double>(negatives));
+  metrics.PixelPrecision = ratio(truePositives, static_cast<double>(counts.TruePositives + counts.FalsePositives));
+  metrics.PixelRecall = ratio(truePositives, static_cast<double>(counts.TruePositives + counts.FalseNegatives));
+  metrics.PixelFalsePositiveRate =
+    ratio(static_cast<double>(counts.FalsePositives), static_cast<double>(counts.Negatives));
   metrics.GoodImageAccuracy = ratio(static_cast<double>(goodCorrect), static_cast<double>(metrics.GoodImages));
   metrics.DefectiveImageAccuracy =
     ratio(static_cast<double>(defectiveCorrect), static_cast<double>(metrics.DefectiveImages));
@@ -470,8 +445,15 @@ void
 SegmentationEvaluation::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
+  std::size_t pixels = 0;
+  for (const auto & stored : m_Stored)
+  {
+    pixels += stored.Scores.size();
+  }
   os << indent << "Images: " << m_Images.size() << std::endl;
+  os << indent << "StoredPixels: " << pixels << std::endl;
   os << indent << "Regions: " << m_RegionSizes.size() << std::endl;
+  os << indent << "ImageScoreSigma: " << m_ImageScoreSigma << std::endl;
   os << indent << "PROLimit: " << m_PROLimit << std::endl;
   os << indent << "PixelAUROC: " << m_PixelAUROC << std::endl;
   os << indent << "AUPRO: " << m_AUPRO << std::endl;

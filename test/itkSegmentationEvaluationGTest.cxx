@@ -18,6 +18,8 @@
 // Tolerances: ROC AUC against scikit-learn to 1e-9 (the bound; the computation is exact integer counting);
 // hand-computed PRO values to 1e-12.
 
+#include "itkDefectRegions.h"
+#include "itkExactAUC.h"
 #include "itkSegmentationEvaluation.h"
 
 #include <gtest/gtest.h>
@@ -25,6 +27,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -210,7 +214,7 @@ TEST(SegmentationEvaluation, ImageInputEqualsBufferInput)
   // A 3 x 2 residual image and mask (x fastest) against the same values as buffers; then a 3D image of 2 x 2 x 2.
   const std::vector<float>        scores = { 0.9f, 0.2f, 0.8f, 0.1f, 0.3f, 0.7f };
   const std::vector<std::uint8_t> mask = { 1, 0, 1, 0, 0, 0 };
-  auto residualImage = itk::Image<float, 2>::New();
+  auto                            residualImage = itk::Image<float, 2>::New();
   residualImage->SetRegions(itk::Image<float, 2>::SizeType{ { 3, 2 } });
   residualImage->Allocate();
   std::copy(scores.begin(), scores.end(), residualImage->GetBufferPointer());
@@ -252,4 +256,290 @@ TEST(SegmentationEvaluation, ImageInputEqualsBufferInput)
     EXPECT_NE(std::string(error.GetDescription()).find("tile7"), std::string::npos) << error.GetDescription();
   }
   EXPECT_THROW(fromImages->AddImage(residualImage.GetPointer(), nullptr, "null"), itk::ExceptionObject);
+}
+
+namespace {
+using Regions = itk::DefectRegions;
+
+// Reference labelling, written independently of the library: breadth-first search from each unlabelled pixel in
+// raster order, over the 3^3 - 1 (full) or 6 (face) neighbours.
+std::vector<std::uint32_t>
+ReferenceLabels(const std::vector<std::uint8_t> & mask, const Regions::SizeType & size, bool fullyConnected)
+{
+  std::vector<std::uint32_t> labels(mask.size(), 0);
+  std::uint32_t              next = 0;
+  const auto                 index = [&](long x, long y, long z) {
+    return static_cast<std::size_t>((z * static_cast<long>(size[1]) + y) * static_cast<long>(size[0]) + x);
+  };
+  for (std::size_t seed = 0; seed < mask.size(); ++seed)
+  {
+    if (mask[seed] == 0 || labels[seed] != 0)
+    {
+      continue;
+    }
+    labels[seed] = ++next;
+    std::vector<std::size_t> queue{ seed };
+    for (std::size_t head = 0; head < queue.size(); ++head)
+    {
+      const long x = static_cast<long>(queue[head] % size[0]);
+      const long y = static_cast<long>(queue[head] / size[0] % size[1]);
+      const long z = static_cast<long>(queue[head] / (size[0] * size[1]));
+      for (long dz = -1; dz <= 1; ++dz)
+      {
+        for (long dy = -1; dy <= 1; ++dy)
+        {
+          for (long dx = -1; dx <= 1; ++dx)
+          {
+            const long steps = std::abs(dx) + std::abs(dy) + std::abs(dz);
+            const bool inside = x + dx >= 0 && y + dy >= 0 && z + dz >= 0 && x + dx < static_cast<long>(size[0]) &&
+                                y + dy < static_cast<long>(size[1]) && z + dz < static_cast<long>(size[2]);
+            if (steps == 0 || (!fullyConnected && steps > 1) || !inside)
+            {
+              continue;
+            }
+            const std::size_t neighbour = index(x + dx, y + dy, z + dz);
+            if (mask[neighbour] != 0 && labels[neighbour] == 0)
+            {
+              labels[neighbour] = next;
+              queue.push_back(neighbour);
+            }
+          }
+        }
+      }
+    }
+  }
+  return labels;
+}
+} // namespace
+
+TEST(DefectRegions, LabelsInRasterOrderWithBothConnectivities)
+{
+  // 7 x 4 (non-square), x fastest: a diagonal pair (0, 0)-(1, 1); a bar x = 5, y = 0..2 with (6, 3) touching its end
+  // diagonally; a lone pixel (3, 3). Non-zero values other than 1 count as defect too.
+  const std::vector<std::uint8_t> mask = { 1, 0, 0, 0, 0, 2, 0, //
+                                           0, 1, 0, 0, 0, 1, 0, //
+                                           0, 0, 0, 0, 0, 1, 0, //
+                                           0, 0, 0, 1, 0, 0, 1 };
+  const Regions::SizeType         size{ { 7, 4, 1 } };
+  std::vector<Regions::LabelType> labels;
+  auto                            sizes = Regions::Label(mask.data(), size, labels);
+  EXPECT_EQ(sizes, (Regions::RegionSizesType{ 2, 4, 1 }));
+  EXPECT_EQ(labels[0], 1u);
+  EXPECT_EQ(labels[8], 1u);
+  EXPECT_EQ(labels[5], 2u);
+  EXPECT_EQ(labels[27], 2u);
+  EXPECT_EQ(labels[24], 3u);
+  EXPECT_EQ(labels[1], 0u);
+
+  sizes = Regions::Label(mask.data(), size, labels, 0, false);
+  EXPECT_EQ(sizes, (Regions::RegionSizesType{ 1, 3, 1, 1, 1 }));
+  EXPECT_EQ(labels[0], 1u);
+  EXPECT_EQ(labels[5], 2u);
+  EXPECT_EQ(labels[8], 3u);
+  EXPECT_EQ(labels[24], 4u);
+  EXPECT_EQ(labels[27], 5u);
+
+  // Minimum size 2 drops the lone pixel; the kept regions keep their order.
+  sizes = Regions::Label(mask.data(), size, labels, 2);
+  EXPECT_EQ(sizes, (Regions::RegionSizesType{ 2, 4 }));
+  EXPECT_EQ(labels[24], 0u);
+  EXPECT_EQ(labels[27], 2u);
+  sizes = Regions::Label(mask.data(), size, labels, 3, false);
+  EXPECT_EQ(sizes, (Regions::RegionSizesType{ 3 }));
+  EXPECT_EQ(labels[5], 1u);
+  EXPECT_EQ(labels[0], 0u);
+}
+
+TEST(DefectRegions, VolumesAndMinimumSize)
+{
+  // 3 x 2 x 4: corners (0, 0, 0) and (1, 1, 1) touch only through the cube diagonal; (2, 0, 3) and (2, 1, 3) share a
+  // face.
+  const Regions::SizeType   size{ { 3, 2, 4 } };
+  std::vector<std::uint8_t> mask(24, 0);
+  mask[0] = 1;
+  mask[1 + 3 * 1 + 6 * 1] = 1;
+  mask[2 + 6 * 3] = 1;
+  mask[2 + 3 + 6 * 3] = 1;
+  std::vector<Regions::LabelType> labels;
+  EXPECT_EQ(Regions::Label(mask.data(), size, labels), (Regions::RegionSizesType{ 2, 2 }));
+  EXPECT_EQ(Regions::Label(mask.data(), size, labels, 0, false), (Regions::RegionSizesType{ 1, 1, 2 }));
+  EXPECT_EQ(Regions::Label(mask.data(), size, labels, 2, false), (Regions::RegionSizesType{ 2 }));
+  EXPECT_EQ(labels[2 + 6 * 3], 1u);
+  EXPECT_EQ(labels[0], 0u);
+
+  // The image version: same labels, the mask's geometry, its buffered region (with a non-zero start).
+  using MaskImage = itk::Image<unsigned char, 3>;
+  auto image = MaskImage::New();
+  image->SetRegions(MaskImage::RegionType(MaskImage::IndexType{ { 4, -1, 2 } }, MaskImage::SizeType{ { 3, 2, 4 } }));
+  image->Allocate();
+  std::copy(mask.begin(), mask.end(), image->GetBufferPointer());
+  const double spacing[] = { 0.5, 2.0, 3.0 };
+  image->SetSpacing(spacing);
+  Regions::RegionSizesType imageSizes;
+  const auto               labelImage = Regions::Label(image, 0, true, &imageSizes);
+  EXPECT_EQ(imageSizes, (Regions::RegionSizesType{ 2, 2 }));
+  EXPECT_EQ(labelImage->GetBufferedRegion(), image->GetBufferedRegion());
+  EXPECT_EQ(labelImage->GetSpacing(), image->GetSpacing());
+  Regions::Label(mask.data(), size, labels);
+  EXPECT_TRUE(std::equal(labels.begin(), labels.end(), labelImage->GetBufferPointer()));
+}
+
+TEST(DefectRegions, MatchesAReferenceLabellingOnRandomMasks)
+{
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 40; ++trial)
+  {
+    const Regions::SizeType   size{ { 1 + random() % 23, 1 + random() % 17, trial % 2 ? 1 + random() % 7 : 1 } };
+    std::vector<std::uint8_t> mask(size[0] * size[1] * size[2]);
+    for (auto & pixel : mask)
+    {
+      pixel = random() % 5 < 2 ? static_cast<std::uint8_t>(1 + random() % 255) : 0;
+    }
+    for (const bool fullyConnected : { true, false })
+    {
+      const auto                      expected = ReferenceLabels(mask, size, fullyConnected);
+      std::vector<Regions::LabelType> labels;
+      const auto                      sizes = Regions::Label(mask.data(), size, labels, 0, fullyConnected);
+      EXPECT_EQ(labels, expected) << "trial " << trial << (fullyConnected ? " full" : " face");
+      EXPECT_EQ(sizes.size(), expected.empty() ? 0 : *std::max_element(expected.begin(), expected.end()));
+    }
+  }
+}
+
+TEST(DefectRegions, ThresholdMaskAndRegionSizes)
+{
+  // 5 x 3: values above 0.5 (strictly; 0.5 itself is not) form a 3-pixel and a 1-pixel region.
+  const std::vector<float> values = { 0.9f, 0.6f, 0.1f, 0.1f, 0.5f, //
+                                      0.1f, 0.7f, 0.1f, 0.1f, 0.1f, //
+                                      0.1f, 0.1f, 0.1f, 0.8f, 0.1f };
+  const Regions::SizeType  size{ { 5, 3, 1 } };
+  EXPECT_EQ(Regions::ThresholdMask(values.data(), size, 0.5),
+            (std::vector<std::uint8_t>{ 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0 }));
+  EXPECT_EQ(Regions::ThresholdMask(values.data(), size, 0.5, 2),
+            (std::vector<std::uint8_t>{ 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }));
+  EXPECT_EQ(Regions::ThresholdMask(values.data(), size, 0.5, 4), std::vector<std::uint8_t>(15, 0));
+  EXPECT_EQ(Regions::RegionSizesAbove(values.data(), size, 0.5), (Regions::RegionSizesType{ 3, 1 }));
+  // Above 0.65: 0.9 and 0.7 touch diagonally only.
+  EXPECT_EQ(Regions::RegionSizesAbove(values.data(), size, 0.65), (Regions::RegionSizesType{ 2, 1 }));
+  EXPECT_EQ(Regions::RegionSizesAbove(values.data(), size, 0.65, false), (Regions::RegionSizesType{ 1, 1, 1 }));
+  EXPECT_TRUE(Regions::RegionSizesAbove(values.data(), size, 1.0).empty());
+
+  using FloatImage = itk::Image<float, 2>;
+  auto image = FloatImage::New();
+  image->SetRegions(FloatImage::SizeType{ { 5, 3 } });
+  image->Allocate();
+  std::copy(values.begin(), values.end(), image->GetBufferPointer());
+  const double origin[] = { 1.0, -2.0 };
+  image->SetOrigin(origin);
+  const auto mask = Regions::ThresholdMask(image, 0.5, 2);
+  EXPECT_EQ(mask->GetOrigin(), image->GetOrigin());
+  const auto expected = Regions::ThresholdMask(values.data(), size, 0.5, 2);
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), mask->GetBufferPointer()));
+
+  std::vector<Regions::LabelType> labels{ 7 };
+  EXPECT_TRUE(Regions::Label(nullptr, { { 0, 4, 1 } }, labels).empty());
+  EXPECT_TRUE(labels.empty());
+  EXPECT_THROW(Regions::Label(nullptr, { { 2, 2, 1 } }, labels), itk::ExceptionObject);
+  EXPECT_THROW(Regions::ThresholdMask(static_cast<const FloatImage *>(nullptr), 0.5), itk::ExceptionObject);
+  EXPECT_THROW(Regions::Label(static_cast<const itk::Image<unsigned char, 2> *>(nullptr)), itk::ExceptionObject);
+}
+
+TEST(ExactAUC, PortableArithmeticAgreesWithTheCompilers)
+{
+  using UInt128 = itk::ExactAUC::UInt128;
+  constexpr std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max();
+  // (2^64 - 1)^2 = 2^128 - 2^65 + 1: High 2^64 - 2, Low 1.
+  const UInt128 square = itk::ExactAUC::MultiplyAddPortable(UInt128{}, maximum, maximum);
+  EXPECT_EQ(square.High, maximum - 1);
+  EXPECT_EQ(square.Low, 1u);
+  // A carry out of the low half: (2^64 - 1) + 1 = 2^64.
+  const UInt128 carried = itk::ExactAUC::MultiplyAddPortable(UInt128{ 0, maximum }, 1, 1);
+  EXPECT_EQ(carried.High, 1u);
+  EXPECT_EQ(carried.Low, 0u);
+  // 2^64 + 1 lies between two long doubles of a 64-bit mantissa; both conversions round it the same way.
+  EXPECT_EQ(itk::ExactAUC::ToLongDoublePortable(UInt128{ 1, 1 }), itk::ExactAUC::ToLongDouble(UInt128{ 1, 1 }));
+
+  std::mt19937_64 random(5);
+  UInt128         portable;
+  UInt128         compiler;
+  for (int i = 0; i < 10000; ++i)
+  {
+    // Operands of every magnitude, so that partial products and carries of all sizes occur.
+    const std::uint64_t a = random() >> (random() % 64);
+    const std::uint64_t b = random() >> (random() % 64);
+    portable = itk::ExactAUC::MultiplyAddPortable(portable, a, b);
+    compiler = itk::ExactAUC::MultiplyAdd(compiler, a, b);
+    ASSERT_EQ(portable.High, compiler.High) << i;
+    ASSERT_EQ(portable.Low, compiler.Low) << i;
+#if defined(__SIZEOF_INT128__)
+    __extension__ using Wide = unsigned __int128;
+    const Wide wide = (static_cast<Wide>(compiler.High) << 64) | compiler.Low;
+    ASSERT_EQ(static_cast<long double>(wide), itk::ExactAUC::ToLongDouble(compiler));
+#endif
+    if (std::numeric_limits<long double>::digits >= 64)
+    {
+      ASSERT_EQ(itk::ExactAUC::ToLongDoublePortable(compiler), itk::ExactAUC::ToLongDouble(compiler)) << i;
+    }
+  }
+}
+
+TEST(ExactAUC, LargeCountsBeyondSixtyFourBits)
+{
+  // 2^40 positives and 2^40 negatives: 2U reaches 2 P N = 2^81. Positives above all negatives: area 1; all tied: 1/2.
+  const std::uint64_t n = std::uint64_t{ 1 } << 40;
+  itk::ExactAUC       separated;
+  separated.AddTiedGroup(n, 0);
+  separated.AddTiedGroup(0, n);
+  EXPECT_EQ(separated.GetDoubledStatistic().High, std::uint64_t{ 1 } << 17);
+  EXPECT_EQ(separated.GetDoubledStatistic().Low, 0u);
+  EXPECT_EQ(separated.GetArea(), 1.0);
+
+  itk::ExactAUC tied;
+  tied.AddTiedGroup(n, n);
+  EXPECT_EQ(tied.GetArea(), 0.5);
+
+  // Groups (p, n): (3k, k), (k, 2k), (0, 5k) with k = 2^37 + 3: 2U = k (3k) + 2k (2 3k + k) + 5k (2 4k)
+  // = 3k^2 + 14k^2 + 40k^2 = 57 k^2 over 2 P N = 2 (4k)(8k) = 64 k^2: area 57/64, exact in binary.
+  const std::uint64_t k = (std::uint64_t{ 1 } << 37) + 3;
+  itk::ExactAUC       mixed;
+  mixed.AddTiedGroup(3 * k, k);
+  mixed.AddTiedGroup(k, 2 * k);
+  mixed.AddTiedGroup(0, 5 * k);
+  EXPECT_EQ(mixed.GetPositives(), 4 * k);
+  EXPECT_EQ(mixed.GetNegatives(), 8 * k);
+  EXPECT_EQ(mixed.GetArea(), 57.0 / 64.0);
+  // The same counts with the portable arithmetic alone.
+  itk::ExactAUC::UInt128 portable;
+  portable = itk::ExactAUC::MultiplyAddPortable(portable, k, 3 * k);
+  portable = itk::ExactAUC::MultiplyAddPortable(portable, 2 * k, 2 * 3 * k + k);
+  portable = itk::ExactAUC::MultiplyAddPortable(portable, 5 * k, 2 * 4 * k);
+  EXPECT_EQ(portable.High, mixed.GetDoubledStatistic().High);
+  EXPECT_EQ(portable.Low, mixed.GetDoubledStatistic().Low);
+  const long double area = itk::ExactAUC::ToLongDoublePortable(portable) /
+                           (2.0L * static_cast<long double>(4 * k) * static_cast<long double>(8 * k));
+  EXPECT_EQ(static_cast<double>(area), 57.0 / 64.0);
+
+  EXPECT_TRUE(std::isnan(itk::ExactAUC().GetArea()));
+}
+
+TEST(SegmentationEvaluation, PrintsEveryMember)
+{
+  const auto evaluation = HandMadeEvaluation();
+  evaluation->SetImageScoreSigma(1.5);
+  EXPECT_STREQ(evaluation->GetNameOfClass(), "SegmentationEvaluation");
+  std::ostringstream printed;
+  evaluation->Print(printed);
+  for (const char * name : { "Images: 2",
+                             "StoredPixels: 16",
+                             "Regions: 2",
+                             "ImageScoreSigma: 1.5",
+                             "PROLimit: 0.3",
+                             "PixelAUROC: ",
+                             "AUPRO: ",
+                             "ImageAUROC: ",
+                             "ROCCurve points: ",
+                             "PROCurve points: " })
+  {
+    EXPECT_NE(printed.str().find(name), std::string::npos) << name << " not in\n" << printed.str();
+  }
 }

@@ -29,6 +29,8 @@
 
 #include <cmath>
 #include <random>
+#include <sstream>
+#include <utility>
 
 namespace {
 using FloatImage = itk::Image<float, 2>;
@@ -403,4 +405,137 @@ TEST(CheckerboardDefectGenerator, DeterministicWithDefectsAndMasks)
   EXPECT_EQ(MaxDifference(generator->MakeDefectImage(2).GetPointer(), image.GetPointer()), 0.0);
   const auto maskOnly = generator->MakeDefectMask(2);
   EXPECT_TRUE(std::equal(mask->GetBufferPointer(), mask->GetBufferPointer() + 64 * 48, maskOnly->GetBufferPointer()));
+}
+
+TEST(ResidualSegmentationFilter, VolumesKeepDiagonallyConnectedRegions)
+{
+  // 6 x 5 x 4 (all sides different): two pixels touching through a cube diagonal form one region of 2 (kept with a
+  // minimum area of 2), a lone pixel is dropped.
+  using Volume = itk::Image<float, 3>;
+  auto image = Volume::New();
+  image->SetRegions(Volume::SizeType{ { 6, 5, 4 } });
+  image->Allocate();
+  image->FillBuffer(0.0f);
+  auto reconstruction = Volume::New();
+  reconstruction->SetRegions(image->GetLargestPossibleRegion());
+  reconstruction->Allocate();
+  reconstruction->FillBuffer(0.0f);
+  image->SetPixel({ { 1, 1, 1 } }, 1.0f);
+  image->SetPixel({ { 2, 2, 2 } }, 1.0f);
+  image->SetPixel({ { 5, 0, 3 } }, 1.0f);
+  auto filter = itk::ResidualSegmentationFilter<Volume>::New();
+  filter->SetInput1(image);
+  filter->SetInput2(reconstruction);
+  filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::L2);
+  filter->SetThreshold(0.5);
+  filter->SetMinimumDefectArea(2);
+  filter->Update();
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 1, 1, 1 } }), 1);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 2, 2, 2 } }), 1);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 5, 0, 3 } }), 0);
+  filter->SetMinimumDefectArea(3);
+  filter->Update();
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { 1, 1, 1 } }), 0);
+}
+
+TEST(ResidualSegmentationFilterEnums, NamesRoundTrip)
+{
+  using Enums = itk::ResidualSegmentationFilterEnums;
+  for (const auto value : { Enums::Residual::SSIM, Enums::Residual::L2 })
+  {
+    Enums::Residual parsed = value == Enums::Residual::SSIM ? Enums::Residual::L2 : Enums::Residual::SSIM;
+    EXPECT_TRUE(Enums::FromString(Enums::ToString(value), parsed));
+    EXPECT_EQ(parsed, value);
+    std::ostringstream printed;
+    printed << value;
+    EXPECT_EQ(printed.str(), Enums::ToString(value));
+  }
+  // The names stored in model metadata ("calibration.residual") and used on the command line.
+  EXPECT_STREQ(Enums::ToString(Enums::Residual::SSIM), "ssim");
+  EXPECT_STREQ(Enums::ToString(Enums::Residual::L2), "l2");
+  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Residual>(7)), "INVALID");
+  Enums::Residual unchanged = Enums::Residual::L2;
+  EXPECT_FALSE(Enums::FromString("SSIM", unchanged));
+  EXPECT_FALSE(Enums::FromString("", unchanged));
+  EXPECT_EQ(unchanged, Enums::Residual::L2);
+}
+
+TEST(ResidualThresholdCalibratorEnums, NamesRoundTrip)
+{
+  using Enums = itk::ResidualThresholdCalibratorEnums;
+  const std::pair<Enums::Rule, const char *> names[] = { { Enums::Rule::Percentile, "percentile" },
+                                                         { Enums::Rule::Maximum, "max" },
+                                                         { Enums::Rule::MinimumArea, "min-area" } };
+  for (const auto & entry : names)
+  {
+    EXPECT_STREQ(Enums::ToString(entry.first), entry.second);
+    Enums::Rule parsed = entry.first == Enums::Rule::Maximum ? Enums::Rule::Percentile : Enums::Rule::Maximum;
+    EXPECT_TRUE(Enums::FromString(entry.second, parsed));
+    EXPECT_EQ(parsed, entry.first);
+    std::ostringstream printed;
+    printed << entry.first;
+    EXPECT_EQ(printed.str(), entry.second);
+  }
+  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Rule>(9)), "INVALID");
+  Enums::Rule unchanged = Enums::Rule::MinimumArea;
+  EXPECT_FALSE(Enums::FromString("minimum-area", unchanged));
+  EXPECT_FALSE(Enums::FromString("INVALID", unchanged));
+  EXPECT_EQ(unchanged, Enums::Rule::MinimumArea);
+}
+
+namespace {
+// Print() output of an object, checked for every member name its PrintSelf writes.
+void
+ExpectPrinted(const itk::LightObject * object, std::initializer_list<const char *> names)
+{
+  std::ostringstream printed;
+  object->Print(printed);
+  for (const char * name : names)
+  {
+    EXPECT_NE(printed.str().find(name), std::string::npos) << object->GetNameOfClass() << ": " << name << " not in\n"
+                                                           << printed.str();
+  }
+}
+} // namespace
+
+TEST(BasicObjectMethods, NamesAndPrintedMembers)
+{
+  auto segmentation = itk::ResidualSegmentationFilter<FloatImage>::New();
+  EXPECT_STREQ(segmentation->GetNameOfClass(), "ResidualSegmentationFilter");
+  ExpectPrinted(segmentation,
+                { "Residual: ssim",
+                  "Threshold: 0.5",
+                  "MinimumDefectArea: 0",
+                  "DynamicRange: 1",
+                  "Window: ",
+                  "WindowSize: 11",
+                  "GaussianSigma: 1.5",
+                  "K1: 0.01",
+                  "K2: 0.03" });
+
+  auto reconstruction = ReconstructionFilter::New();
+  EXPECT_STREQ(reconstruction->GetNameOfClass(), "AutoencoderReconstructionFilter");
+  ExpectPrinted(
+    reconstruction,
+    { "Model: ", "Stride: 30", "BatchSize: 64", "SliceAxis: 2", "IntensityMinimum: 0", "IntensityMaximum: 1" });
+
+  auto calibrator = itk::ResidualThresholdCalibrator::New();
+  calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
+  EXPECT_STREQ(calibrator->GetNameOfClass(), "ResidualThresholdCalibrator");
+  ExpectPrinted(calibrator, { "Rule: min-area", "Percentile: 99.5", "MinimumDefectArea: 50", "Maps: 0" });
+
+  auto generator = itk::CheckerboardDefectGenerator::New();
+  EXPECT_STREQ(generator->GetNameOfClass(), "CheckerboardDefectGenerator");
+  ExpectPrinted(generator,
+                { "Width: 128",
+                  "Height: 128",
+                  "Seed: 0",
+                  "MinimumCellSize: 6",
+                  "MaximumCellSize: 10",
+                  "MaximumAngle: 90",
+                  "Dark: 60",
+                  "Bright: 190",
+                  "DefectGrey: 125",
+                  "NoiseSigma: 4",
+                  "NumberOfDefects: 3" });
 }
