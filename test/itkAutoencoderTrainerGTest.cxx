@@ -162,6 +162,13 @@ TEST(AutoencoderTrainer, TrainsReproduciblyAndReportsEvents)
   EXPECT_LE(trainer->GetBestValidationLoss(), trainer->GetValidationLoss());
   EXPECT_NEAR(model->GetIntensityMinimum(), 50.0 - 25.0, 15.0);
   EXPECT_EQ(model->GetMetadataValue("training.epochs"), "3");
+  // The settings a checkpoint must match name the enumerations by their stable names.
+  const std::string settings = model->GetMetadataValue("training.settings");
+  for (const char * field : { "loss=ssim ", "augmentation=flip+rot90 ", "normalization=global " })
+  {
+    EXPECT_NE(settings.find(field), std::string::npos) << field << " not in " << settings;
+  }
+  EXPECT_EQ(model->GetMetadataValue("training.augmentation"), "flip+rot90");
 
   auto again = TinyModel();
   TinyTrainer(again)->Train();
