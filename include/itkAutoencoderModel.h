@@ -29,10 +29,15 @@
 namespace itk {
 
 /** \class AutoencoderModelEnums
- * \brief Architectures and training losses of AutoencoderModel.
+ * \brief Architectures, training losses and intensity normalisations of AutoencoderModel.
+ *
+ * ToString() gives the stable name under which a value is stored in model files and metadata (Architecture:
+ * "paper", "torchscript"; Loss: "ssim", "l2", "l1", "ssim+l1"; Normalization: "global", "per-image"); FromString()
+ * reads it back. These names are part of the file format and never change.
+ *
  * \ingroup SSIMAutoencoder
  */
-class AutoencoderModelEnums
+class SSIMAutoencoder_EXPORT AutoencoderModelEnums
 {
 public:
   /** Paper: Bergmann et al. Table 1 for 128x128 patches; 256x256 patches add one stride-2 stage in front,
@@ -61,8 +66,28 @@ public:
     Global = 0,
     PerImage = 1
   };
+
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The stable name of a value; "unknown" for a value outside the enumeration. */
+  static const char *
+  ToString(Architecture value);
+  static const char *
+  ToString(Loss value);
+  static const char *
+  ToString(Normalization value);
+
+  /** Sets `value` from its stable name and returns true; returns false and leaves `value` unchanged for any other
+   * name (names are case-sensitive). */
+  static bool
+  FromString(const std::string & name, Architecture & value);
+  static bool
+  FromString(const std::string & name, Loss & value);
+  static bool
+  FromString(const std::string & name, Normalization & value);
+#endif
 };
 
+/** Prints the stable names of AutoencoderModelEnums::ToString(). */
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value);
 extern SSIMAutoencoder_EXPORT std::ostream &
@@ -220,18 +245,18 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
-  ArchitectureEnum m_Architecture{ ArchitectureEnum::Paper };
-  unsigned int     m_PatchSize{ 128 };
-  unsigned int     m_NumberOfChannels{ 1 };
-  unsigned int     m_LatentSize{ 100 };
-  LossEnum         m_Loss{ LossEnum::SSIM };
+  ArchitectureEnum  m_Architecture{ ArchitectureEnum::Paper };
+  unsigned int      m_PatchSize{ 128 };
+  unsigned int      m_NumberOfChannels{ 1 };
+  unsigned int      m_LatentSize{ 100 };
+  LossEnum          m_Loss{ LossEnum::SSIM };
   NormalizationEnum m_IntensityNormalization{ NormalizationEnum::Global };
-  double           m_ImageScale{ 1.0 };
-  double           m_IntensityMinimum{ 0.0 };
-  double           m_IntensityMaximum{ 255.0 };
-  double           m_Threshold;
-  unsigned int     m_NumberOfThreads;
-  MetadataType     m_Metadata;
+  double            m_ImageScale{ 1.0 };
+  double            m_IntensityMinimum{ 0.0 };
+  double            m_IntensityMaximum{ 255.0 };
+  double            m_Threshold;
+  unsigned int      m_NumberOfThreads;
+  MetadataType      m_Metadata;
 
   std::unique_ptr<Network> m_Network;
 };

@@ -29,9 +29,13 @@ namespace itk {
 
 /** \class AutoencoderTrainerEnums
  * \brief Augmentation modes of AutoencoderTrainer.
+ *
+ * ToString() gives the stable name recorded in checkpoints and in the model's "training.augmentation" metadata
+ * ("none", "flip", "flip+rot90", "rotate"); FromString() reads it back.
+ *
  * \ingroup SSIMAutoencoder
  */
-class AutoencoderTrainerEnums
+class SSIMAutoencoder_EXPORT AutoencoderTrainerEnums
 {
 public:
   /** None: patches as cropped. Flip: random horizontal and vertical mirroring (keeps the orientation of
@@ -45,8 +49,20 @@ public:
     FlipRotate90 = 2,
     SmallRotation = 3
   };
+
+#if !defined(ITK_WRAPPING_PARSER)
+  /** The stable name of a value; "unknown" for a value outside the enumeration. */
+  static const char *
+  ToString(Augmentation value);
+
+  /** Sets `value` from its stable name and returns true; returns false and leaves `value` unchanged for any other
+   * name (names are case-sensitive). */
+  static bool
+  FromString(const std::string & name, Augmentation & value);
+#endif
 };
 
+/** Prints the stable name of AutoencoderTrainerEnums::ToString(). */
 extern SSIMAutoencoder_EXPORT std::ostream &
                               operator<<(std::ostream & out, const AutoencoderTrainerEnums::Augmentation value);
 
@@ -211,6 +227,10 @@ protected:
   PrintSelf(std::ostream & os, Indent indent) const override;
 
 private:
+  /** The LibTorch side of one run (samplers, network, optimizer, loop state); defined in src/. */
+  struct Session;
+
+  /** Train() and Resume(): check, prepare, (read the checkpoint,) train, keep the best weights. */
   void
   Run(bool resume);
   void
@@ -219,6 +239,40 @@ private:
   SettingsText() const;
   void
   SetIntensityRange();
+  void
+  CheckIntensityRange() const;
+  /** Training and validation images on the model's grid, and the fixed validation patches. */
+  void
+  PrepareSamplers(Session & session);
+  /** The freshly initialised network, its optimizer and the settings text of the run. */
+  void
+  PrepareNetwork(Session & session);
+  void
+  ReadCheckpoint(Session & session);
+  void
+  TrainEpochs(Session & session);
+  /** Mean training loss of the epoch's patches (of those trained when aborted). */
+  double
+  TrainEpoch(Session & session, unsigned int epoch);
+  double
+  TrainBatch(Session & session, std::size_t first, std::size_t count, unsigned int epoch);
+  double
+  ValidationLoss(Session & session) const;
+  /** Losses of a completed epoch and the early-stopping state. */
+  void
+  EvaluateEpoch(Session & session, unsigned int epoch, double trainingLoss);
+  /** Log row, progress getters, log file and checkpoint of a completed epoch. */
+  void
+  CompleteEpoch(Session & session, unsigned int epoch);
+  void
+  PublishLoopState(const Session & session);
+  void
+  WriteLog(const Session & session) const;
+  void
+  WriteCheckpoint(Session & session) const;
+  /** Restores the best weights and records the training in the model's metadata. */
+  void
+  FinishSession(Session & session);
 #if !defined(ITK_WRAPPING_PARSER)
   void
   AddTo(std::vector<ImageType::ConstPointer> & list, const ImageType * image, const char * what);

@@ -16,49 +16,51 @@
  *
  *=========================================================================*/
 #include "itkAutoencoderModel.h"
+#include "itkAtomicFile.h"
 #include "itkAutoencoderNetwork.h"
+#include "itkEnumNames.h"
 
 #include <cmath>
-#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
-#include <sys/stat.h>
+#include <sstream>
+#include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace itk {
 
 namespace {
+using ArchitectureEnum = AutoencoderModelEnums::Architecture;
+using LossEnum = AutoencoderModelEnums::Loss;
+using NormalizationEnum = AutoencoderModelEnums::Normalization;
+
+constexpr EnumNames::Entry<ArchitectureEnum>  ArchitectureNames[] = { { ArchitectureEnum::Paper, "paper" },
+                                                                      { ArchitectureEnum::TorchScript, "torchscript" } };
+constexpr EnumNames::Entry<LossEnum>          LossNames[] = { { LossEnum::SSIM, "ssim" },
+                                                              { LossEnum::L2, "l2" },
+                                                              { LossEnum::L1, "l1" },
+                                                              { LossEnum::SSIMPlusL1, "ssim+l1" } };
+constexpr EnumNames::Entry<NormalizationEnum> NormalizationNames[] = { { NormalizationEnum::Global, "global" },
+                                                                       { NormalizationEnum::PerImage, "per-image" } };
+
 const char * const Magic = "SSIMAutoencoder model";
 
-std::string
-ArchitectureName(AutoencoderModelEnums::Architecture value)
+// Everything a model file holds besides the weights; each field is stored under "ssimae.<name>".
+struct ModelFields
 {
-  return value == AutoencoderModelEnums::Architecture::Paper ? "paper" : "torchscript";
-}
-
-std::string
-LossName(AutoencoderModelEnums::Loss value)
-{
-  switch (value)
-  {
-    case AutoencoderModelEnums::Loss::SSIM:
-      return "ssim";
-    case AutoencoderModelEnums::Loss::L2:
-      return "l2";
-    case AutoencoderModelEnums::Loss::L1:
-      return "l1";
-    case AutoencoderModelEnums::Loss::SSIMPlusL1:
-      return "ssim+l1";
-  }
-  return "unknown";
-}
-
-std::string
-NormalizationName(AutoencoderModelEnums::Normalization value)
-{
-  return value == AutoencoderModelEnums::Normalization::PerImage ? "per-image" : "global";
-}
+  ArchitectureEnum               Architecture{ ArchitectureEnum::Paper };
+  unsigned int                   PatchSize{ 0 };
+  unsigned int                   NumberOfChannels{ 0 };
+  unsigned int                   LatentSize{ 0 };
+  LossEnum                       Loss{ LossEnum::SSIM };
+  double                         IntensityMinimum{ 0.0 };
+  double                         IntensityMaximum{ 0.0 };
+  double                         Threshold{ 0.0 };
+  NormalizationEnum              IntensityNormalization{ NormalizationEnum::Global };
+  double                         ImageScale{ 1.0 };
+  AutoencoderModel::MetadataType Metadata;
+};
 
 // A short reason from a LibTorch error: its first line.
 std::string
@@ -95,43 +97,337 @@ WeightsChecksum(PaperAutoencoder & network)
 void
 RequireFile(const std::string & fileName, const char * what)
 {
-  struct stat status
-  {};
   if (fileName.empty())
   {
     itkGenericExceptionMacro(<< what << ": no file name given");
   }
-  if (stat(fileName.c_str(), &status) != 0)
+  std::error_code error;
+  const auto      status = std::filesystem::status(fileName, error);
+  if (!std::filesystem::exists(status))
   {
     itkGenericExceptionMacro(<< what << " '" << fileName << "' does not exist");
   }
-  if (S_ISDIR(status.st_mode))
+  if (std::filesystem::is_directory(status))
   {
     itkGenericExceptionMacro(<< what << " '" << fileName << "' is a directory");
   }
-  if (status.st_size == 0)
+  const auto size = std::filesystem::file_size(fileName, error);
+  if (error || size == 0)
   {
     itkGenericExceptionMacro(<< what << " '" << fileName << "' is empty");
   }
 }
+
+void
+WriteFields(torch::serialize::OutputArchive & archive, const ModelFields & fields)
+{
+  const auto text = [](const char * value) { return c10::IValue(std::string(value)); };
+  archive.write("ssimae.magic", text(Magic));
+  archive.write("ssimae.format_version", c10::IValue(static_cast<int64_t>(AutoencoderModel::FormatVersion)));
+  archive.write("ssimae.architecture", text(AutoencoderModelEnums::ToString(fields.Architecture)));
+  archive.write("ssimae.patch_size", c10::IValue(static_cast<int64_t>(fields.PatchSize)));
+  archive.write("ssimae.channels", c10::IValue(static_cast<int64_t>(fields.NumberOfChannels)));
+  archive.write("ssimae.latent_size", c10::IValue(static_cast<int64_t>(fields.LatentSize)));
+  archive.write("ssimae.loss", text(AutoencoderModelEnums::ToString(fields.Loss)));
+  archive.write("ssimae.intensity_minimum", c10::IValue(fields.IntensityMinimum));
+  archive.write("ssimae.intensity_maximum", c10::IValue(fields.IntensityMaximum));
+  archive.write("ssimae.threshold", c10::IValue(fields.Threshold));
+  archive.write("ssimae.intensity_normalization", text(AutoencoderModelEnums::ToString(fields.IntensityNormalization)));
+  archive.write("ssimae.image_scale", c10::IValue(fields.ImageScale));
+  c10::List<std::string> keys;
+  c10::List<std::string> values;
+  for (const auto & entry : fields.Metadata)
+  {
+    keys.push_back(entry.first);
+    values.push_back(entry.second);
+  }
+  archive.write("ssimae.metadata_keys", c10::IValue(keys));
+  archive.write("ssimae.metadata_values", c10::IValue(values));
+}
+
+void
+WriteNetwork(torch::serialize::OutputArchive & archive, PaperAutoencoder & network)
+{
+  torch::serialize::OutputArchive weights;
+  network->save(weights);
+  archive.write("network", weights);
+  archive.write("ssimae.weights_checksum", c10::IValue(WeightsChecksum(network)));
+}
+
+// Fields, then weights and their checksum, into one archive at `path`. LibTorch's errors are cut to their first line.
+void
+WriteModelFile(const std::string & path, const ModelFields & fields, PaperAutoencoder & network)
+{
+  try
+  {
+    torch::serialize::OutputArchive archive;
+    WriteFields(archive, fields);
+    WriteNetwork(archive, network);
+    archive.save_to(path);
+  }
+  catch (const std::exception & error)
+  {
+    throw std::runtime_error(Reason(error));
+  }
+}
+
+// A problem with a model file, worded for the user; Load() raises it as an ExceptionObject.
+class ModelFileProblem : public std::runtime_error
+{
+public:
+  using std::runtime_error::runtime_error;
+};
+
+template<typename... TParts>
+[[noreturn]] void
+Fail(const std::string & fileName, const TParts &... parts)
+{
+  std::ostringstream message;
+  message << "model file '" << fileName << "' ";
+  (message << ... << parts);
+  throw ModelFileProblem(message.str());
+}
+
+// Reads a file written by AutoencoderModel::Save(), checking each field.
+class ModelFileReader
+{
+public:
+  explicit ModelFileReader(const std::string & fileName) : m_FileName(fileName)
+  {
+    try
+    {
+      m_Archive.load_from(fileName);
+    }
+    catch (const std::exception & error)
+    {
+      Fail(fileName, "is not a readable SSIMAutoencoder model (truncated, corrupt or another format): ", Reason(error));
+    }
+  }
+
+  ModelFields
+  ReadFields()
+  {
+    if (this->Read("ssimae.magic").toStringRef() != Magic)
+    {
+      Fail(m_FileName, "is not an SSIMAutoencoder model");
+    }
+    const int64_t version = this->ReadVersion();
+    ModelFields   fields;
+    fields.Architecture = this->ReadArchitecture();
+    fields.PatchSize = static_cast<unsigned int>(this->Read("ssimae.patch_size").toInt());
+    fields.NumberOfChannels = static_cast<unsigned int>(this->Read("ssimae.channels").toInt());
+    fields.LatentSize = static_cast<unsigned int>(this->Read("ssimae.latent_size").toInt());
+    fields.Loss = this->ReadEnum<LossEnum>("ssimae.loss", "loss");
+    fields.IntensityMinimum = this->Read("ssimae.intensity_minimum").toDouble();
+    fields.IntensityMaximum = this->Read("ssimae.intensity_maximum").toDouble();
+    fields.Threshold = this->Read("ssimae.threshold").toDouble();
+    // Format 1 files predate intensity normalisation modes and image scales: global range, scale 1.
+    if (version >= 2)
+    {
+      fields.IntensityNormalization =
+        this->ReadEnum<NormalizationEnum>("ssimae.intensity_normalization", "intensity normalisation");
+      fields.ImageScale = this->ReadImageScale();
+    }
+    fields.Metadata = this->ReadMetadata();
+    return fields;
+  }
+
+  // The network the fields describe, with the stored weights, checked against the fields and the checksum.
+  PaperAutoencoder
+  ReadNetwork(const ModelFields & fields)
+  {
+    PaperAutoencoder               network(static_cast<int>(fields.PatchSize),
+                             static_cast<int>(fields.NumberOfChannels),
+                             static_cast<int>(fields.LatentSize));
+    torch::serialize::InputArchive weights;
+    if (!m_Archive.try_read("network", weights))
+    {
+      Fail(m_FileName, "holds no network weights");
+    }
+    // Module::load() adopts the stored tensors whatever their shape: check them against the metadata.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+    for (const auto & parameter : network->named_parameters())
+    {
+      shapes.emplace_back(parameter.key(), parameter.value().sizes().vec());
+    }
+    network->load(weights);
+    network->eval();
+    this->CheckShapes(network, shapes, fields);
+    c10::IValue checksum;
+    if (m_Archive.try_read("ssimae.weights_checksum", checksum) && checksum.toInt() != WeightsChecksum(network))
+    {
+      Fail(m_FileName, "is corrupt: its weights do not match their checksum");
+    }
+    return network;
+  }
+
+private:
+  c10::IValue
+  Read(const char * key)
+  {
+    c10::IValue value;
+    if (!m_Archive.try_read(key, value))
+    {
+      Fail(m_FileName, "lacks '", key, "': not an SSIMAutoencoder model");
+    }
+    return value;
+  }
+
+  int64_t
+  ReadVersion()
+  {
+    const auto version = this->Read("ssimae.format_version").toInt();
+    if (version > static_cast<int64_t>(AutoencoderModel::FormatVersion) || version < 1)
+    {
+      Fail(m_FileName,
+           "has format version ",
+           version,
+           "; this build reads 1 to ",
+           AutoencoderModel::FormatVersion,
+           " (written by a newer SSIMAutoencoder?)");
+    }
+    return version;
+  }
+
+  // Only the paper network is stored in model files (TorchScript modules come from PyTorch).
+  ArchitectureEnum
+  ReadArchitecture()
+  {
+    const std::string name = this->Read("ssimae.architecture").toStringRef();
+    ArchitectureEnum  architecture = ArchitectureEnum::Paper;
+    if (!AutoencoderModelEnums::FromString(name, architecture) || architecture != ArchitectureEnum::Paper)
+    {
+      Fail(m_FileName, "holds an unknown architecture '", name, "'");
+    }
+    return architecture;
+  }
+
+  template<typename TEnum>
+  TEnum
+  ReadEnum(const char * key, const char * what)
+  {
+    const std::string name = this->Read(key).toStringRef();
+    TEnum             value{};
+    if (!AutoencoderModelEnums::FromString(name, value))
+    {
+      Fail(m_FileName, "names an unknown ", what, " '", name, "'");
+    }
+    return value;
+  }
+
+  double
+  ReadImageScale()
+  {
+    const double imageScale = this->Read("ssimae.image_scale").toDouble();
+    if (!(imageScale > 0.0) || !std::isfinite(imageScale))
+    {
+      Fail(m_FileName, "has an invalid image scale ", imageScale);
+    }
+    return imageScale;
+  }
+
+  AutoencoderModel::MetadataType
+  ReadMetadata()
+  {
+    const auto keys = this->Read("ssimae.metadata_keys").toList();
+    const auto values = this->Read("ssimae.metadata_values").toList();
+    if (keys.size() != values.size())
+    {
+      Fail(m_FileName, "has inconsistent metadata");
+    }
+    AutoencoderModel::MetadataType metadata;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+    {
+      metadata[keys.get(i).toStringRef()] = values.get(i).toStringRef();
+    }
+    return metadata;
+  }
+
+  void
+  CheckShapes(PaperAutoencoder &                                                network,
+              const std::vector<std::pair<std::string, std::vector<int64_t>>> & expected,
+              const ModelFields &                                               fields)
+  {
+    const auto loaded = network->named_parameters();
+    for (const auto & parameter : expected)
+    {
+      const auto actual = loaded[parameter.first].sizes();
+      if (actual != torch::IntArrayRef(parameter.second))
+      {
+        Fail(m_FileName,
+             "stores ",
+             parameter.first,
+             " with shape ",
+             actual,
+             ", but its metadata (patch size ",
+             fields.PatchSize,
+             ", ",
+             fields.NumberOfChannels,
+             " channels, latent size ",
+             fields.LatentSize,
+             ") needs ",
+             torch::IntArrayRef(parameter.second));
+      }
+    }
+  }
+
+  std::string                    m_FileName;
+  torch::serialize::InputArchive m_Archive;
+};
 } // namespace
+
+const char *
+AutoencoderModelEnums::ToString(Architecture value)
+{
+  return EnumNames::ToString(ArchitectureNames, value);
+}
+
+const char *
+AutoencoderModelEnums::ToString(Loss value)
+{
+  return EnumNames::ToString(LossNames, value);
+}
+
+const char *
+AutoencoderModelEnums::ToString(Normalization value)
+{
+  return EnumNames::ToString(NormalizationNames, value);
+}
+
+bool
+AutoencoderModelEnums::FromString(const std::string & name, Architecture & value)
+{
+  return EnumNames::FromString(ArchitectureNames, name, value);
+}
+
+bool
+AutoencoderModelEnums::FromString(const std::string & name, Loss & value)
+{
+  return EnumNames::FromString(LossNames, name, value);
+}
+
+bool
+AutoencoderModelEnums::FromString(const std::string & name, Normalization & value)
+{
+  return EnumNames::FromString(NormalizationNames, name, value);
+}
 
 std::ostream &
 operator<<(std::ostream & out, const AutoencoderModelEnums::Architecture value)
 {
-  return out << ArchitectureName(value);
+  return out << AutoencoderModelEnums::ToString(value);
 }
 
 std::ostream &
 operator<<(std::ostream & out, const AutoencoderModelEnums::Loss value)
 {
-  return out << LossName(value);
+  return out << AutoencoderModelEnums::ToString(value);
 }
 
 std::ostream &
 operator<<(std::ostream & out, const AutoencoderModelEnums::Normalization value)
 {
-  return out << NormalizationName(value);
+  return out << AutoencoderModelEnums::ToString(value);
 }
 
 void
@@ -227,47 +523,18 @@ AutoencoderModel::Save(const std::string & fileName) const
                                          << "': the model holds no paper network (Initialize() or Load() first; "
                                             "TorchScript modules are saved from PyTorch)");
   }
-  const std::string partial = fileName + ".partial-" + std::to_string(getpid());
+  const ModelFields fields{ m_Architecture,     m_PatchSize, m_NumberOfChannels,
+                            m_LatentSize,       m_Loss,      m_IntensityMinimum,
+                            m_IntensityMaximum, m_Threshold, m_IntensityNormalization,
+                            m_ImageScale,       m_Metadata };
   try
   {
-    torch::serialize::OutputArchive archive;
-    archive.write("ssimae.magic", c10::IValue(std::string(Magic)));
-    archive.write("ssimae.format_version", c10::IValue(static_cast<int64_t>(FormatVersion)));
-    archive.write("ssimae.architecture", c10::IValue(ArchitectureName(m_Architecture)));
-    archive.write("ssimae.patch_size", c10::IValue(static_cast<int64_t>(m_PatchSize)));
-    archive.write("ssimae.channels", c10::IValue(static_cast<int64_t>(m_NumberOfChannels)));
-    archive.write("ssimae.latent_size", c10::IValue(static_cast<int64_t>(m_LatentSize)));
-    archive.write("ssimae.loss", c10::IValue(LossName(m_Loss)));
-    archive.write("ssimae.intensity_minimum", c10::IValue(m_IntensityMinimum));
-    archive.write("ssimae.intensity_maximum", c10::IValue(m_IntensityMaximum));
-    archive.write("ssimae.threshold", c10::IValue(m_Threshold));
-    archive.write("ssimae.intensity_normalization", c10::IValue(NormalizationName(m_IntensityNormalization)));
-    archive.write("ssimae.image_scale", c10::IValue(m_ImageScale));
-    c10::List<std::string> keys;
-    c10::List<std::string> values;
-    for (const auto & entry : m_Metadata)
-    {
-      keys.push_back(entry.first);
-      values.push_back(entry.second);
-    }
-    archive.write("ssimae.metadata_keys", c10::IValue(keys));
-    archive.write("ssimae.metadata_values", c10::IValue(values));
-    torch::serialize::OutputArchive weights;
-    m_Network->Paper->save(weights);
-    archive.write("network", weights);
-    archive.write("ssimae.weights_checksum", c10::IValue(WeightsChecksum(m_Network->Paper)));
-    archive.save_to(partial);
+    AtomicFile::Write(
+      fileName, [&](const std::string & temporaryPath) { WriteModelFile(temporaryPath, fields, m_Network->Paper); });
   }
-  catch (const std::exception & error)
+  catch (const ExceptionObject & error)
   {
-    std::remove(partial.c_str());
-    itkExceptionMacro("cannot write model file '" << fileName << "': " << Reason(error));
-  }
-  if (std::rename(partial.c_str(), fileName.c_str()) != 0)
-  {
-    const std::string problem = std::strerror(errno);
-    std::remove(partial.c_str());
-    itkExceptionMacro("cannot move the model into place at '" << fileName << "': " << problem);
+    itkExceptionMacro("model not saved: " << error.GetDescription());
   }
 }
 
@@ -275,152 +542,35 @@ void
 AutoencoderModel::Load(const std::string & fileName)
 {
   RequireFile(fileName, "model file");
-  torch::serialize::InputArchive archive;
+  ModelFields      fields;
+  PaperAutoencoder network{ nullptr };
   try
   {
-    archive.load_from(fileName);
+    ModelFileReader reader(fileName);
+    fields = reader.ReadFields();
+    network = reader.ReadNetwork(fields);
   }
-  catch (const std::exception & error)
+  catch (const ModelFileProblem & problem)
   {
-    itkExceptionMacro("model file '" << fileName << "' is not a readable SSIMAutoencoder model (truncated, corrupt or "
-                                     << "another format): " << Reason(error));
-  }
-  const auto read = [&](const char * key) {
-    c10::IValue value;
-    if (!archive.try_read(key, value))
-    {
-      itkExceptionMacro("model file '" << fileName << "' lacks '" << key << "': not an SSIMAutoencoder model");
-    }
-    return value;
-  };
-  try
-  {
-    if (read("ssimae.magic").toStringRef() != Magic)
-    {
-      itkExceptionMacro("model file '" << fileName << "' is not an SSIMAutoencoder model");
-    }
-    const auto version = read("ssimae.format_version").toInt();
-    if (version > static_cast<int64_t>(FormatVersion) || version < 1)
-    {
-      itkExceptionMacro("model file '" << fileName << "' has format version " << version << "; this build reads 1 to "
-                                       << FormatVersion << " (written by a newer SSIMAutoencoder?)");
-    }
-    if (read("ssimae.architecture").toStringRef() != "paper")
-    {
-      itkExceptionMacro("model file '" << fileName << "' holds an unknown architecture '"
-                                       << read("ssimae.architecture").toStringRef() << "'");
-    }
-    const auto        patchSize = static_cast<unsigned int>(read("ssimae.patch_size").toInt());
-    const auto        channels = static_cast<unsigned int>(read("ssimae.channels").toInt());
-    const auto        latent = static_cast<unsigned int>(read("ssimae.latent_size").toInt());
-    const std::string lossName = read("ssimae.loss").toStringRef();
-    LossEnum          loss = LossEnum::SSIM;
-    if (lossName == "l2")
-    {
-      loss = LossEnum::L2;
-    }
-    else if (lossName == "l1")
-    {
-      loss = LossEnum::L1;
-    }
-    else if (lossName == "ssim+l1")
-    {
-      loss = LossEnum::SSIMPlusL1;
-    }
-    else if (lossName != "ssim")
-    {
-      itkExceptionMacro("model file '" << fileName << "' names an unknown loss '" << lossName << "'");
-    }
-    const double minimum = read("ssimae.intensity_minimum").toDouble();
-    const double maximum = read("ssimae.intensity_maximum").toDouble();
-    const double threshold = read("ssimae.threshold").toDouble();
-    // Format 1 files predate intensity normalisation modes and image scales: global range, scale 1.
-    NormalizationEnum normalization = NormalizationEnum::Global;
-    double            imageScale = 1.0;
-    if (version >= 2)
-    {
-      const std::string normalizationName = read("ssimae.intensity_normalization").toStringRef();
-      if (normalizationName == "per-image")
-      {
-        normalization = NormalizationEnum::PerImage;
-      }
-      else if (normalizationName != "global")
-      {
-        itkExceptionMacro("model file '" << fileName << "' names an unknown intensity normalisation '"
-                                         << normalizationName << "'");
-      }
-      imageScale = read("ssimae.image_scale").toDouble();
-      if (!(imageScale > 0.0) || !std::isfinite(imageScale))
-      {
-        itkExceptionMacro("model file '" << fileName << "' has an invalid image scale " << imageScale);
-      }
-    }
-    MetadataType metadata;
-    const auto   keys = read("ssimae.metadata_keys").toList();
-    const auto   values = read("ssimae.metadata_values").toList();
-    if (keys.size() != values.size())
-    {
-      itkExceptionMacro("model file '" << fileName << "' has inconsistent metadata");
-    }
-    for (std::size_t i = 0; i < keys.size(); ++i)
-    {
-      metadata[keys.get(i).toStringRef()] = values.get(i).toStringRef();
-    }
-
-    PaperAutoencoder network(static_cast<int>(patchSize), static_cast<int>(channels), static_cast<int>(latent));
-    torch::serialize::InputArchive weights;
-    if (!archive.try_read("network", weights))
-    {
-      itkExceptionMacro("model file '" << fileName << "' holds no network weights");
-    }
-    // Module::load() adopts the stored tensors whatever their shape: check them against the metadata.
-    std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
-    for (const auto & parameter : network->named_parameters())
-    {
-      shapes.emplace_back(parameter.key(), parameter.value().sizes().vec());
-    }
-    network->load(weights);
-    network->eval();
-    const auto loaded = network->named_parameters();
-    for (const auto & expected : shapes)
-    {
-      const auto actual = loaded[expected.first].sizes();
-      if (actual != torch::IntArrayRef(expected.second))
-      {
-        itkExceptionMacro("model file '" << fileName << "' stores " << expected.first << " with shape " << actual
-                                         << ", but its metadata (patch size " << patchSize << ", " << channels
-                                         << " channels, latent size " << latent << ") needs "
-                                         << torch::IntArrayRef(expected.second));
-      }
-    }
-    c10::IValue checksum;
-    if (archive.try_read("ssimae.weights_checksum", checksum) && checksum.toInt() != WeightsChecksum(network))
-    {
-      itkExceptionMacro("model file '" << fileName << "' is corrupt: its weights do not match their checksum");
-    }
-
-    m_Architecture = ArchitectureEnum::Paper;
-    m_PatchSize = patchSize;
-    m_NumberOfChannels = channels;
-    m_LatentSize = latent;
-    m_Loss = loss;
-    m_IntensityMinimum = minimum;
-    m_IntensityMaximum = maximum;
-    m_Threshold = threshold;
-    m_IntensityNormalization = normalization;
-    m_ImageScale = imageScale;
-    m_Metadata = metadata;
-    m_Network->Script.reset();
-    m_Network->Paper = network;
-  }
-  catch (const ExceptionObject &)
-  {
-    throw;
+    itkExceptionMacro(<< problem.what());
   }
   catch (const std::exception & error)
   {
     itkExceptionMacro("model file '" << fileName << "' cannot be used: " << Reason(error));
   }
+  m_Architecture = fields.Architecture;
+  m_PatchSize = fields.PatchSize;
+  m_NumberOfChannels = fields.NumberOfChannels;
+  m_LatentSize = fields.LatentSize;
+  m_Loss = fields.Loss;
+  m_IntensityMinimum = fields.IntensityMinimum;
+  m_IntensityMaximum = fields.IntensityMaximum;
+  m_Threshold = fields.Threshold;
+  m_IntensityNormalization = fields.IntensityNormalization;
+  m_ImageScale = fields.ImageScale;
+  m_Metadata = fields.Metadata;
+  m_Network->Script.reset();
+  m_Network->Paper = network;
   this->Modified();
 }
 

@@ -16,7 +16,9 @@
  *
  *=========================================================================*/
 #include "itkAutoencoderTrainer.h"
+#include "itkAtomicFile.h"
 #include "itkAutoencoderNetwork.h"
+#include "itkEnumNames.h"
 #include "itkImageFileReader.h"
 #include "itkImageGrid.h"
 #include "itkSSIMKernel.h"
@@ -26,38 +28,24 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <iomanip>
 #include <limits>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace itk {
 
 namespace {
 using AugmentationEnum = AutoencoderTrainerEnums::Augmentation;
 
-std::string
-AugmentationName(AugmentationEnum value)
-{
-  switch (value)
-  {
-    case AugmentationEnum::None:
-      return "none";
-    case AugmentationEnum::Flip:
-      return "flip";
-    case AugmentationEnum::FlipRotate90:
-      return "flip+rot90";
-    case AugmentationEnum::SmallRotation:
-      return "rotate";
-  }
-  return "unknown";
-}
+constexpr EnumNames::Entry<AugmentationEnum> AugmentationNames[] = { { AugmentationEnum::None, "none" },
+                                                                     { AugmentationEnum::Flip, "flip" },
+                                                                     { AugmentationEnum::FlipRotate90, "flip+rot90" },
+                                                                     { AugmentationEnum::SmallRotation, "rotate" } };
 
 std::string
 Reason(const std::exception & error)
@@ -110,7 +98,7 @@ PrepareImage(const Image<float, 2> & image, const AutoencoderModel & model, std:
   ImageGrid::SizesType from{ size[0], size[1] };
   ImageGrid::SizesType to{ ImageGrid::ScaledSize(size[0], model.GetImageScale()),
                            ImageGrid::ScaledSize(size[1], model.GetImageScale()) };
-  const auto scaled = ImageGrid::Resample(buffer, from, to);
+  const auto           scaled = ImageGrid::Resample(buffer, from, to);
 
   TrainingImage copy;
   copy.Width = std::max(to[0], patch);
@@ -132,9 +120,7 @@ PrepareImage(const Image<float, 2> & image, const AutoencoderModel & model, std:
 class PatchSampler
 {
 public:
-  PatchSampler(std::vector<TrainingImage> images, std::size_t patch)
-    : m_Images(std::move(images))
-    , m_Patch(patch)
+  PatchSampler(std::vector<TrainingImage> images, std::size_t patch) : m_Images(std::move(images)), m_Patch(patch)
   {
     for (const auto & image : m_Images)
     {
@@ -232,7 +218,8 @@ private:
     const auto   sample = [&](long long x, long long y) {
       const auto sx = SSIMKernel::MirrorIndex(x, static_cast<long long>(image.Width));
       const auto sy = SSIMKernel::MirrorIndex(y, static_cast<long long>(image.Height));
-      return static_cast<double>(image.Pixels[static_cast<std::size_t>(sy) * image.Width + static_cast<std::size_t>(sx)]);
+      return static_cast<double>(
+        image.Pixels[static_cast<std::size_t>(sy) * image.Width + static_cast<std::size_t>(sx)]);
     };
     for (std::size_t y = 0; y < m_Patch; ++y)
     {
@@ -245,16 +232,16 @@ private:
           dx = -dx;
           dy = -dy;
         }
-        const double    u = static_cast<double>(position.X) + centre + c * dx - s * dy;
-        const double    v = static_cast<double>(position.Y) + centre + s * dx + c * dy;
-        const double    fu = std::floor(u);
-        const double    fv = std::floor(v);
-        const double    a = u - fu;
-        const double    b = v - fv;
-        const auto      iu = static_cast<long long>(fu);
-        const auto      iv = static_cast<long long>(fv);
-        const double    top = (1.0 - a) * sample(iu, iv) + a * sample(iu + 1, iv);
-        const double    bottom = (1.0 - a) * sample(iu, iv + 1) + a * sample(iu + 1, iv + 1);
+        const double u = static_cast<double>(position.X) + centre + c * dx - s * dy;
+        const double v = static_cast<double>(position.Y) + centre + s * dx + c * dy;
+        const double fu = std::floor(u);
+        const double fv = std::floor(v);
+        const double a = u - fu;
+        const double b = v - fv;
+        const auto   iu = static_cast<long long>(fu);
+        const auto   iv = static_cast<long long>(fv);
+        const double top = (1.0 - a) * sample(iu, iv) + a * sample(iu + 1, iv);
+        const double bottom = (1.0 - a) * sample(iu, iv + 1) + a * sample(iu + 1, iv + 1);
         out[y * m_Patch + x] = static_cast<float>((1.0 - b) * top + b * bottom);
       }
     }
@@ -265,40 +252,29 @@ private:
   std::size_t                m_Patch;
 };
 
-// Writes `text` to `path` through a temporary file renamed into place.
-void
-WriteTextAtomically(const std::string & path, const std::string & text)
-{
-  const std::string partial = path + ".partial-" + std::to_string(getpid());
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out)
-    {
-      std::remove(partial.c_str());
-      throw std::runtime_error("cannot write '" + partial + "'");
-    }
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
-  {
-    std::remove(partial.c_str());
-    throw std::runtime_error("cannot move '" + partial + "' to '" + path + "'");
-  }
-}
-
 const char * const LogHeader = "epoch,patches_seen,training_loss,validation_loss,seconds\n";
 
-// Where the epoch loop stands: written to and read from the checkpoint.
+// Where the epoch loop stands, with the early-stopping state: written to and read from the checkpoint.
 struct LoopState
 {
-  unsigned int FirstEpoch{ 1 };
+  unsigned int CompletedEpochs{ 0 };
   double       Best{ std::numeric_limits<double>::infinity() };
   unsigned int BestEpoch{ 0 };
   unsigned int SinceImprovement{ 0 };
   double       Seconds{ 0.0 };
   std::string  Log{ LogHeader };
+  std::string  BestWeights; // the network's weights after epoch BestEpoch, as SaveWeights() gives them
 };
+
+std::string
+LogRow(unsigned int epoch, unsigned long long patchesSeen, double trainingLoss, double validationLoss, double seconds)
+{
+  std::ostringstream row;
+  row.precision(8);
+  row << epoch << ',' << patchesSeen << ',' << trainingLoss << ',' << validationLoss << ',' << std::fixed
+      << std::setprecision(1) << seconds << '\n';
+  return row.str();
+}
 
 // The network's weights as an archive held in memory.
 std::string
@@ -319,18 +295,149 @@ LoadWeights(PaperAutoencoder & network, const std::string & weights)
   archive.load_from(input);
   network->load(archive);
 }
+
+c10::IValue
+ReadValue(torch::serialize::InputArchive & archive, const char * key)
+{
+  c10::IValue value;
+  archive.read(key, value);
+  return value;
+}
+
+void
+WriteLoopState(torch::serialize::OutputArchive & archive, const LoopState & loop)
+{
+  archive.write("best_network", c10::IValue(loop.BestWeights));
+  archive.write("epoch", c10::IValue(static_cast<int64_t>(loop.CompletedEpochs)));
+  archive.write("best_loss", c10::IValue(loop.Best));
+  archive.write("best_epoch", c10::IValue(static_cast<int64_t>(loop.BestEpoch)));
+  archive.write("since_improvement", c10::IValue(static_cast<int64_t>(loop.SinceImprovement)));
+  archive.write("seconds", c10::IValue(loop.Seconds));
+  archive.write("log", c10::IValue(loop.Log));
+}
+
+LoopState
+ReadLoopState(torch::serialize::InputArchive & archive)
+{
+  LoopState loop;
+  loop.BestWeights = ReadValue(archive, "best_network").toStringRef();
+  loop.CompletedEpochs = static_cast<unsigned int>(ReadValue(archive, "epoch").toInt());
+  loop.Best = ReadValue(archive, "best_loss").toDouble();
+  loop.BestEpoch = static_cast<unsigned int>(ReadValue(archive, "best_epoch").toInt());
+  loop.SinceImprovement = static_cast<unsigned int>(ReadValue(archive, "since_improvement").toInt());
+  loop.Seconds = ReadValue(archive, "seconds").toDouble();
+  loop.Log = ReadValue(archive, "log").toStringRef();
+  return loop;
+}
+
+// A checkpoint holds the run's settings text (a resumed run must have the same), the network, the optimizer state
+// and the loop state. LibTorch's errors are cut to their first line.
+void
+WriteCheckpointFile(const std::string &  path,
+                    const std::string &  settings,
+                    PaperAutoencoder &   network,
+                    torch::optim::Adam & optimizer,
+                    const LoopState &    loop)
+{
+  try
+  {
+    torch::serialize::OutputArchive archive;
+    archive.write("settings", c10::IValue(settings));
+    torch::serialize::OutputArchive weights;
+    network->save(weights);
+    archive.write("network", weights);
+    torch::serialize::OutputArchive optimizerState;
+    optimizer.save(optimizerState);
+    archive.write("optimizer", optimizerState);
+    WriteLoopState(archive, loop);
+    archive.save_to(path);
+  }
+  catch (const std::exception & error)
+  {
+    throw std::runtime_error(Reason(error));
+  }
+}
+
+std::string
+ReadCheckpointSettings(torch::serialize::InputArchive & archive)
+{
+  return ReadValue(archive, "settings").toStringRef();
+}
+
+void
+ReadCheckpointState(torch::serialize::InputArchive & archive,
+                    PaperAutoencoder &               network,
+                    torch::optim::Adam &             optimizer,
+                    LoopState &                      loop)
+{
+  torch::serialize::InputArchive weights;
+  archive.read("network", weights);
+  network->load(weights);
+  torch::serialize::InputArchive optimizerState;
+  archive.read("optimizer", optimizerState);
+  optimizer.load(optimizerState);
+  loop = ReadLoopState(archive);
+}
+
+// The loss of the network's reconstruction of `batch`; with mixed precision the forward pass runs under CPU
+// autocast to bfloat16 and the loss in float.
+torch::Tensor
+ForwardLoss(PaperAutoencoder & network, const torch::Tensor & batch, AutoencoderModelEnums::Loss loss, bool mixed)
+{
+  if (!mixed)
+  {
+    return ReconstructionLoss(network->forward(batch), batch, loss);
+  }
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  auto reconstruction = network->forward(batch);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  return ReconstructionLoss(reconstruction.to(torch::kFloat), batch, loss);
+}
 } // namespace
+
+const char *
+AutoencoderTrainerEnums::ToString(Augmentation value)
+{
+  return EnumNames::ToString(AugmentationNames, value);
+}
+
+bool
+AutoencoderTrainerEnums::FromString(const std::string & name, Augmentation & value)
+{
+  return EnumNames::FromString(AugmentationNames, name, value);
+}
 
 std::ostream &
 operator<<(std::ostream & out, const AutoencoderTrainerEnums::Augmentation value)
 {
-  return out << AugmentationName(value);
+  return out << AutoencoderTrainerEnums::ToString(value);
 }
 
 struct AutoencoderTrainer::State
 {
   std::vector<ImageType::ConstPointer> Images;
   std::vector<ImageType::ConstPointer> ValidationImages;
+};
+
+// The LibTorch side of one Train() or Resume() run.
+struct AutoencoderTrainer::Session
+{
+  std::unique_ptr<PatchSampler>       Training;
+  std::unique_ptr<PatchSampler>       HeldOut; // null without validation images
+  std::vector<PatchPosition>          Validation;
+  std::vector<PatchPosition>          Positions; // of the current epoch
+  PaperAutoencoder                    Network{ nullptr };
+  std::unique_ptr<torch::optim::Adam> Optimizer;
+  std::string                         Settings;
+  LoopState                           Loop;
+
+  const PatchSampler &
+  ValidationSampler() const
+  {
+    return HeldOut ? *HeldOut : *Training;
+  }
 };
 
 AutoencoderTrainer::AutoencoderTrainer()
@@ -521,14 +628,15 @@ AutoencoderTrainer::SettingsText() const
 {
   std::ostringstream settings;
   settings << "patch=" << m_Model->GetPatchSize() << " latent=" << m_Model->GetLatentSize()
-           << " loss=" << m_Model->GetLoss() << " seed=" << m_Seed << " patches=" << m_NumberOfPatchesPerEpoch
-           << " batch=" << m_BatchSize << " lr=" << m_LearningRate << " wd=" << m_WeightDecay
-           << " augmentation=" << AugmentationName(m_Augmentation);
+           << " loss=" << AutoencoderModelEnums::ToString(m_Model->GetLoss()) << " seed=" << m_Seed
+           << " patches=" << m_NumberOfPatchesPerEpoch << " batch=" << m_BatchSize << " lr=" << m_LearningRate
+           << " wd=" << m_WeightDecay << " augmentation=" << AutoencoderTrainerEnums::ToString(m_Augmentation);
   if (m_Augmentation == AugmentationEnum::SmallRotation)
   {
     settings << " max_angle=" << m_MaximumRotationAngle;
   }
-  settings << " scale=" << m_Model->GetImageScale() << " normalization=" << m_Model->GetIntensityNormalization()
+  settings << " scale=" << m_Model->GetImageScale()
+           << " normalization=" << AutoencoderModelEnums::ToString(m_Model->GetIntensityNormalization())
            << " images=" << m_State->Images.size() << " validation_images=" << m_State->ValidationImages.size()
            << " validation_fraction=" << m_ValidationFraction << " mixed_precision=" << (m_MixedPrecision ? 1 : 0);
   return settings.str();
@@ -558,16 +666,36 @@ AutoencoderTrainer::SetIntensityRange()
 }
 
 void
-AutoencoderTrainer::Run(bool resume)
+AutoencoderTrainer::CheckIntensityRange() const
 {
-  this->VerifySettings();
-  this->SetIntensityRange();
   if (m_Model->GetIntensityNormalization() == AutoencoderModel::NormalizationEnum::Global &&
       !(m_Model->GetIntensityMaximum() > m_Model->GetIntensityMinimum()))
   {
     itkExceptionMacro("the model's intensity range [" << m_Model->GetIntensityMinimum() << ", "
                                                       << m_Model->GetIntensityMaximum() << "] is empty");
   }
+}
+
+void
+AutoencoderTrainer::Run(bool resume)
+{
+  this->VerifySettings();
+  this->SetIntensityRange();
+  this->CheckIntensityRange();
+  Session session;
+  this->PrepareSamplers(session);
+  this->PrepareNetwork(session);
+  if (resume)
+  {
+    this->ReadCheckpoint(session);
+  }
+  this->TrainEpochs(session);
+  this->FinishSession(session);
+}
+
+void
+AutoencoderTrainer::PrepareSamplers(Session & session)
+{
   const std::size_t patch = m_Model->GetPatchSize();
   const auto        prepare = [&](const std::vector<ImageType::ConstPointer> & list, const char * kind) {
     std::vector<TrainingImage> images;
@@ -584,251 +712,255 @@ AutoencoderTrainer::Run(bool resume)
     }
     return images;
   };
-  const PatchSampler training(prepare(m_State->Images, "training image"), patch);
-  const bool         heldOut = !m_State->ValidationImages.empty();
-  const PatchSampler heldOutSampler(heldOut ? prepare(m_State->ValidationImages, "validation image")
-                                            : std::vector<TrainingImage>{},
-                                    patch);
-  at::set_num_threads(static_cast<int>(m_NumberOfThreads));
+  session.Training = std::make_unique<PatchSampler>(prepare(m_State->Images, "training image"), patch);
+  if (!m_State->ValidationImages.empty())
+  {
+    session.HeldOut = std::make_unique<PatchSampler>(prepare(m_State->ValidationImages, "validation image"), patch);
+  }
   const auto validationCount =
     static_cast<std::size_t>(std::llround(m_ValidationFraction * static_cast<double>(m_NumberOfPatchesPerEpoch)));
-  std::mt19937_64  validationRandom(m_Seed * 0x9E3779B97F4A7C15ull + 1);
-  const auto &     validationSampler = heldOut ? heldOutSampler : training;
-  const auto       validation = validationSampler.Draw(validationRandom, validationCount, AugmentationEnum::None, 0.0);
+  std::mt19937_64 validationRandom(m_Seed * 0x9E3779B97F4A7C15ull + 1);
+  session.Validation = session.ValidationSampler().Draw(validationRandom, validationCount, AugmentationEnum::None, 0.0);
+}
 
+void
+AutoencoderTrainer::PrepareNetwork(Session & session)
+{
+  at::set_num_threads(static_cast<int>(m_NumberOfThreads));
   m_Model->Initialize(m_Seed);
-  auto & network = m_Model->GetNetwork().Paper;
-  network->train();
-  auto optimizer = std::make_unique<torch::optim::Adam>(
-    network->parameters(), torch::optim::AdamOptions(m_LearningRate).weight_decay(m_WeightDecay));
-  std::string bestWeights = SaveWeights(network);
-  const auto  settings = this->SettingsText();
-  LoopState   state;
-  if (resume && !m_CheckpointFile.empty() && std::filesystem::exists(m_CheckpointFile))
+  session.Network = m_Model->GetNetwork().Paper;
+  session.Network->train();
+  session.Optimizer = std::make_unique<torch::optim::Adam>(
+    session.Network->parameters(), torch::optim::AdamOptions(m_LearningRate).weight_decay(m_WeightDecay));
+  session.Loop.BestWeights = SaveWeights(session.Network);
+  session.Settings = this->SettingsText();
+}
+
+void
+AutoencoderTrainer::ReadCheckpoint(Session & session)
+{
+  if (m_CheckpointFile.empty() || !std::filesystem::exists(m_CheckpointFile))
   {
-    try
-    {
-      torch::serialize::InputArchive archive;
-      archive.load_from(m_CheckpointFile);
-      c10::IValue value;
-      archive.read("settings", value);
-      if (value.toStringRef() != settings)
-      {
-        itkExceptionMacro("checkpoint '" << m_CheckpointFile << "' was written with other settings ("
-                                         << value.toStringRef() << ") than this run (" << settings << ")");
-      }
-      torch::serialize::InputArchive weights;
-      archive.read("network", weights);
-      network->load(weights);
-      torch::serialize::InputArchive optimizerState;
-      archive.read("optimizer", optimizerState);
-      optimizer->load(optimizerState);
-      archive.read("best_network", value);
-      bestWeights = value.toStringRef();
-      archive.read("epoch", value);
-      state.FirstEpoch = static_cast<unsigned int>(value.toInt()) + 1;
-      archive.read("best_loss", value);
-      state.Best = value.toDouble();
-      archive.read("best_epoch", value);
-      state.BestEpoch = static_cast<unsigned int>(value.toInt());
-      archive.read("since_improvement", value);
-      state.SinceImprovement = static_cast<unsigned int>(value.toInt());
-      archive.read("seconds", value);
-      state.Seconds = value.toDouble();
-      archive.read("log", value);
-      state.Log = value.toStringRef();
-    }
-    catch (const ExceptionObject &)
-    {
-      throw;
-    }
-    catch (const std::exception & error)
-    {
-      itkExceptionMacro("cannot resume from checkpoint '" << m_CheckpointFile << "': " << Reason(error));
-    }
+    return;
   }
-
-  const auto loss = m_Model->GetLoss();
-  const auto forwardLoss = [&](const torch::Tensor & batch) {
-    if (!m_MixedPrecision)
+  try
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(m_CheckpointFile);
+    const std::string written = ReadCheckpointSettings(archive);
+    if (written != session.Settings)
     {
-      return ReconstructionLoss(network->forward(batch), batch, loss);
+      itkExceptionMacro("checkpoint '" << m_CheckpointFile << "' was written with other settings (" << written
+                                       << ") than this run (" << session.Settings << ")");
     }
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    auto reconstruction = network->forward(batch);
-    at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
-    return ReconstructionLoss(reconstruction.to(torch::kFloat), batch, loss);
-  };
-  const auto validationLoss = [&]() {
-    torch::NoGradGuard noGrad;
-    network->eval();
-    double sum = 0.0;
-    for (std::size_t first = 0; first < validation.size(); first += m_BatchSize)
-    {
-      const std::size_t count = std::min<std::size_t>(m_BatchSize, validation.size() - first);
-      const auto        batch = validationSampler.Fill(validation, first, count);
-      sum += forwardLoss(batch).item<double>() * static_cast<double>(count);
-    }
-    network->train();
-    return sum / static_cast<double>(validation.size());
-  };
+    ReadCheckpointState(archive, session.Network, *session.Optimizer, session.Loop);
+  }
+  catch (const ExceptionObject &)
+  {
+    throw;
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro("cannot resume from checkpoint '" << m_CheckpointFile << "': " << Reason(error));
+  }
+}
 
+void
+AutoencoderTrainer::TrainEpochs(Session & session)
+{
   m_AbortTraining = false;
   m_StoppedEarly = false;
-  m_BestValidationLoss = state.Best;
-  m_BestEpoch = state.BestEpoch;
-  m_Epoch = state.FirstEpoch - 1;
-  m_ElapsedSeconds = state.Seconds;
-  const std::size_t batchesPerEpoch = (m_NumberOfPatchesPerEpoch + m_BatchSize - 1) / m_BatchSize;
-  const double      plannedBatches = static_cast<double>(batchesPerEpoch) * m_NumberOfEpochs;
-  for (unsigned int epoch = state.FirstEpoch; epoch <= m_NumberOfEpochs; ++epoch)
+  this->PublishLoopState(session);
+  for (unsigned int epoch = session.Loop.CompletedEpochs + 1; epoch <= m_NumberOfEpochs; ++epoch)
   {
-    const auto      started = std::chrono::steady_clock::now();
-    std::mt19937_64 random(m_Seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull * epoch);
-    const auto      positions = training.Draw(random, m_NumberOfPatchesPerEpoch, m_Augmentation, m_MaximumRotationAngle);
-    double          sum = 0.0;
-    for (std::size_t b = 0; b < batchesPerEpoch; ++b)
-    {
-      const std::size_t first = b * m_BatchSize;
-      const std::size_t count = std::min<std::size_t>(m_BatchSize, positions.size() - first);
-      try
-      {
-        // The step runs on a worker thread while this one waits: LibTorch refuses to run its autograd engine on a
-        // thread holding Python's GIL, as the caller's thread does when training is started from Python. The
-        // events (and so the observers) stay on the calling thread.
-        const double lossValue = std::async(std::launch::async, [&] {
-                                   const auto batch = training.Fill(positions, first, count);
-                                   optimizer->zero_grad();
-                                   auto value = forwardLoss(batch);
-                                   value.backward();
-                                   optimizer->step();
-                                   return value.item<double>();
-                                 }).get();
-        if (!std::isfinite(lossValue))
-        {
-          itkExceptionMacro("training diverged: the loss is " << lossValue << " in epoch " << epoch << " (lower the "
-                                                              << "learning rate?)");
-        }
-        sum += lossValue * static_cast<double>(count);
-      }
-      catch (const ExceptionObject &)
-      {
-        throw;
-      }
-      catch (const std::exception & error)
-      {
-        itkExceptionMacro("training step failed in epoch " << epoch << ": " << Reason(error));
-      }
-      m_Progress = (static_cast<double>(epoch - 1) * batchesPerEpoch + b + 1) / plannedBatches;
-      this->InvokeEvent(ProgressEvent());
-      if (m_AbortTraining)
-      {
-        break;
-      }
-    }
+    const auto   started = std::chrono::steady_clock::now();
+    const double trainingLoss = this->TrainEpoch(session, epoch);
     if (m_AbortTraining)
     {
       break; // the epoch is incomplete: the checkpoint keeps the last complete one
     }
-    m_TrainingLoss = sum / static_cast<double>(positions.size());
-    m_ValidationLoss = validation.empty() ? m_TrainingLoss : validationLoss();
-    if (m_ValidationLoss < state.Best)
-    {
-      state.Best = m_ValidationLoss;
-      state.BestEpoch = epoch;
-      state.SinceImprovement = 0;
-      bestWeights = SaveWeights(network);
-    }
-    else
-    {
-      ++state.SinceImprovement;
-    }
-    state.Seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    {
-      std::ostringstream row;
-      row.precision(8);
-      row << epoch << ',' << static_cast<unsigned long long>(epoch) * m_NumberOfPatchesPerEpoch << ','
-          << m_TrainingLoss << ',' << m_ValidationLoss << ',' << std::fixed << std::setprecision(1) << state.Seconds
-          << '\n';
-      state.Log += row.str();
-    }
-    m_Epoch = epoch;
-    m_BestValidationLoss = state.Best;
-    m_BestEpoch = state.BestEpoch;
-    m_ElapsedSeconds = state.Seconds;
-
-    if (!m_LogFile.empty())
-    {
-      try
-      {
-        WriteTextAtomically(m_LogFile, state.Log);
-      }
-      catch (const std::exception & error)
-      {
-        itkExceptionMacro("cannot write the training log: " << error.what());
-      }
-    }
-    if (!m_CheckpointFile.empty())
-    {
-      const std::string partial = m_CheckpointFile + ".partial-" + std::to_string(getpid());
-      try
-      {
-        torch::serialize::OutputArchive archive;
-        archive.write("settings", c10::IValue(settings));
-        torch::serialize::OutputArchive weights;
-        network->save(weights);
-        archive.write("network", weights);
-        torch::serialize::OutputArchive optimizerState;
-        optimizer->save(optimizerState);
-        archive.write("optimizer", optimizerState);
-        archive.write("best_network", c10::IValue(bestWeights));
-        archive.write("epoch", c10::IValue(static_cast<int64_t>(epoch)));
-        archive.write("best_loss", c10::IValue(state.Best));
-        archive.write("best_epoch", c10::IValue(static_cast<int64_t>(state.BestEpoch)));
-        archive.write("since_improvement", c10::IValue(static_cast<int64_t>(state.SinceImprovement)));
-        archive.write("seconds", c10::IValue(state.Seconds));
-        archive.write("log", c10::IValue(state.Log));
-        archive.save_to(partial);
-      }
-      catch (const std::exception & error)
-      {
-        std::remove(partial.c_str());
-        itkExceptionMacro("cannot write checkpoint '" << m_CheckpointFile << "': " << Reason(error));
-      }
-      if (std::rename(partial.c_str(), m_CheckpointFile.c_str()) != 0)
-      {
-        std::remove(partial.c_str());
-        itkExceptionMacro("cannot move the checkpoint into place at '" << m_CheckpointFile << "'");
-      }
-    }
+    this->EvaluateEpoch(session, epoch, trainingLoss);
+    session.Loop.Seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    this->CompleteEpoch(session, epoch);
     this->InvokeEvent(IterationEvent());
     if (m_AbortTraining)
     {
       break;
     }
-    if (m_Patience > 0 && state.SinceImprovement >= m_Patience)
+    if (m_Patience > 0 && session.Loop.SinceImprovement >= m_Patience)
     {
       m_StoppedEarly = true;
       break;
     }
   }
+}
 
+double
+AutoencoderTrainer::TrainEpoch(Session & session, unsigned int epoch)
+{
+  std::mt19937_64 random(m_Seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull * epoch);
+  session.Positions = session.Training->Draw(random, m_NumberOfPatchesPerEpoch, m_Augmentation, m_MaximumRotationAngle);
+  const std::size_t batchesPerEpoch = (m_NumberOfPatchesPerEpoch + m_BatchSize - 1) / m_BatchSize;
+  const double      plannedBatches = static_cast<double>(batchesPerEpoch) * m_NumberOfEpochs;
+  double            sum = 0.0;
+  for (std::size_t b = 0; b < batchesPerEpoch; ++b)
+  {
+    const std::size_t first = b * m_BatchSize;
+    const std::size_t count = std::min<std::size_t>(m_BatchSize, session.Positions.size() - first);
+    sum += this->TrainBatch(session, first, count, epoch) * static_cast<double>(count);
+    m_Progress = (static_cast<double>(epoch - 1) * batchesPerEpoch + b + 1) / plannedBatches;
+    this->InvokeEvent(ProgressEvent());
+    if (m_AbortTraining)
+    {
+      break;
+    }
+  }
+  return sum / static_cast<double>(session.Positions.size());
+}
+
+double
+AutoencoderTrainer::TrainBatch(Session & session, std::size_t first, std::size_t count, unsigned int epoch)
+{
+  double loss = 0.0;
+  try
+  {
+    // The step runs on a worker thread while this one waits: LibTorch refuses to run its autograd engine on a
+    // thread holding Python's GIL, as the caller's thread does when training is started from Python. The events
+    // (and so the observers) stay on the calling thread.
+    loss = std::async(std::launch::async, [&] {
+             const auto batch = session.Training->Fill(session.Positions, first, count);
+             session.Optimizer->zero_grad();
+             auto value = ForwardLoss(session.Network, batch, m_Model->GetLoss(), m_MixedPrecision);
+             value.backward();
+             session.Optimizer->step();
+             return value.item<double>();
+           }).get();
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro("training step failed in epoch " << epoch << ": " << Reason(error));
+  }
+  if (!std::isfinite(loss))
+  {
+    itkExceptionMacro("training diverged: the loss is " << loss << " in epoch " << epoch
+                                                        << " (lower the learning rate?)");
+  }
+  return loss;
+}
+
+double
+AutoencoderTrainer::ValidationLoss(Session & session) const
+{
+  torch::NoGradGuard noGrad;
+  session.Network->eval();
+  const auto & sampler = session.ValidationSampler();
+  double       sum = 0.0;
+  for (std::size_t first = 0; first < session.Validation.size(); first += m_BatchSize)
+  {
+    const std::size_t count = std::min<std::size_t>(m_BatchSize, session.Validation.size() - first);
+    const auto        batch = sampler.Fill(session.Validation, first, count);
+    sum += ForwardLoss(session.Network, batch, m_Model->GetLoss(), m_MixedPrecision).item<double>() *
+           static_cast<double>(count);
+  }
+  session.Network->train();
+  return sum / static_cast<double>(session.Validation.size());
+}
+
+void
+AutoencoderTrainer::EvaluateEpoch(Session & session, unsigned int epoch, double trainingLoss)
+{
+  m_TrainingLoss = trainingLoss;
+  m_ValidationLoss = session.Validation.empty() ? m_TrainingLoss : this->ValidationLoss(session);
+  auto & loop = session.Loop;
+  if (m_ValidationLoss < loop.Best)
+  {
+    loop.Best = m_ValidationLoss;
+    loop.BestEpoch = epoch;
+    loop.SinceImprovement = 0;
+    loop.BestWeights = SaveWeights(session.Network);
+  }
+  else
+  {
+    ++loop.SinceImprovement;
+  }
+}
+
+void
+AutoencoderTrainer::CompleteEpoch(Session & session, unsigned int epoch)
+{
+  session.Loop.CompletedEpochs = epoch;
+  session.Loop.Log += LogRow(epoch,
+                             static_cast<unsigned long long>(epoch) * m_NumberOfPatchesPerEpoch,
+                             m_TrainingLoss,
+                             m_ValidationLoss,
+                             session.Loop.Seconds);
+  this->PublishLoopState(session);
+  this->WriteLog(session);
+  this->WriteCheckpoint(session);
+}
+
+void
+AutoencoderTrainer::PublishLoopState(const Session & session)
+{
+  m_Epoch = session.Loop.CompletedEpochs;
+  m_BestValidationLoss = session.Loop.Best;
+  m_BestEpoch = session.Loop.BestEpoch;
+  m_ElapsedSeconds = session.Loop.Seconds;
+}
+
+void
+AutoencoderTrainer::WriteLog(const Session & session) const
+{
+  if (m_LogFile.empty())
+  {
+    return;
+  }
+  try
+  {
+    AtomicFile::WriteText(m_LogFile, session.Loop.Log);
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkExceptionMacro("cannot write the training log: " << error.GetDescription());
+  }
+}
+
+void
+AutoencoderTrainer::WriteCheckpoint(Session & session) const
+{
+  if (m_CheckpointFile.empty())
+  {
+    return;
+  }
+  try
+  {
+    AtomicFile::Write(m_CheckpointFile, [&](const std::string & temporaryPath) {
+      WriteCheckpointFile(temporaryPath, session.Settings, session.Network, *session.Optimizer, session.Loop);
+    });
+  }
+  catch (const ExceptionObject & error)
+  {
+    itkExceptionMacro("checkpoint not saved: " << error.GetDescription());
+  }
+}
+
+void
+AutoencoderTrainer::FinishSession(Session & session)
+{
   // The model keeps the weights of its best validation epoch (also when aborted: the best completed epoch).
-  LoadWeights(network, bestWeights);
-  network->eval();
-  std::ostringstream text;
-  text << m_BestValidationLoss;
-  m_Model->SetMetadataValue("training.settings", settings);
-  m_Model->SetMetadataValue("training.augmentation", AugmentationName(m_Augmentation));
+  LoadWeights(session.Network, session.Loop.BestWeights);
+  session.Network->eval();
+  std::ostringstream bestLoss;
+  bestLoss << m_BestValidationLoss;
+  m_Model->SetMetadataValue("training.settings", session.Settings);
+  m_Model->SetMetadataValue("training.augmentation", AutoencoderTrainerEnums::ToString(m_Augmentation));
   m_Model->SetMetadataValue("training.epochs", std::to_string(m_Epoch));
   m_Model->SetMetadataValue("training.best_epoch", std::to_string(m_BestEpoch));
-  m_Model->SetMetadataValue("training.best_validation_loss", text.str());
+  m_Model->SetMetadataValue("training.best_validation_loss", bestLoss.str());
   m_Model->SetMetadataValue("training.stopped_early", m_StoppedEarly ? "yes" : "no");
   m_Model->SetMetadataValue("training.aborted", m_AbortTraining ? "yes" : "no");
-  m_Model->SetMetadataValue("training.validation_patches", std::to_string(validation.size()));
-  m_Model->SetMetadataValue("training.validation_source", heldOut ? "held-out images" : "training images");
+  m_Model->SetMetadataValue("training.validation_patches", std::to_string(session.Validation.size()));
+  m_Model->SetMetadataValue("training.validation_source", session.HeldOut ? "held-out images" : "training images");
   m_Model->SetMetadataValue("training.seconds", std::to_string(m_ElapsedSeconds));
 }
 
@@ -861,6 +993,7 @@ AutoencoderTrainer::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "BestValidationLoss: " << m_BestValidationLoss << std::endl;
   os << indent << "BestEpoch: " << m_BestEpoch << std::endl;
   os << indent << "StoppedEarly: " << m_StoppedEarly << std::endl;
+  os << indent << "Progress: " << m_Progress << std::endl;
   os << indent << "ElapsedSeconds: " << m_ElapsedSeconds << std::endl;
 }
 

@@ -28,7 +28,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 namespace {
@@ -63,6 +66,70 @@ ExpectThrowMentioning(const std::function<void()> & call, const std::vector<std:
         << "'" << fragment << "' not in: " << error.GetDescription();
     }
   }
+}
+
+// An initialised paper network for 32 x 32 patches.
+itk::AutoencoderModel::Pointer
+SmallModel(unsigned int latentSize, unsigned int seed)
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetPatchSize(32);
+  model->SetLatentSize(latentSize);
+  model->Initialize(seed);
+  return model;
+}
+
+std::string
+FileBytes(const std::string & fileName)
+{
+  std::ifstream in(fileName, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Copies the model file `source` (latent size 8, 32 x 32 patches) to `destination` with some fields replaced and
+// some removed; the weights are copied unchanged.
+void
+RewriteModelFile(const std::string &                        source,
+                 const std::string &                        destination,
+                 const std::map<std::string, c10::IValue> & replaced,
+                 const std::set<std::string> &              removed = {})
+{
+  torch::serialize::InputArchive original;
+  original.load_from(source);
+  torch::serialize::OutputArchive rewritten;
+  for (const auto & key : original.keys())
+  {
+    c10::IValue value;
+    if (key != "network" && removed.count(key) == 0 && original.try_read(key, value))
+    {
+      const auto replacement = replaced.find(key);
+      rewritten.write(key, replacement == replaced.end() ? value : replacement->second);
+    }
+  }
+  torch::serialize::InputArchive weights;
+  original.read("network", weights);
+  torch::serialize::OutputArchive weightsCopy;
+  itk::PaperAutoencoder           network(32, 1, 8);
+  network->load(weights);
+  network->save(weightsCopy);
+  rewritten.write("network", weightsCopy);
+  rewritten.save_to(destination);
+}
+
+// Files in `directory` whose names start with ".<stem>.partial-": AtomicFile's temporary files for <stem>.*.
+std::vector<std::string>
+TemporaryFilesOf(const std::string & directory, const std::string & stem)
+{
+  std::vector<std::string> found;
+  for (const auto & entry : std::filesystem::directory_iterator(directory))
+  {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("." + stem + ".partial-", 0) == 0)
+    {
+      found.push_back(name);
+    }
+  }
+  return found;
 }
 } // namespace
 
@@ -261,10 +328,7 @@ TEST(AutoencoderModel, SaveLoadRoundTrip)
   EXPECT_EQ(before, after);
 
   // Different seeds give different networks (the comparison above can fail).
-  auto other = itk::AutoencoderModel::New();
-  other->SetPatchSize(32);
-  other->SetLatentSize(16);
-  other->Initialize(6);
+  auto               other = SmallModel(16, 6);
   std::vector<float> different(patches.size());
   other->Reconstruct(patches.data(), 4, different.data());
   EXPECT_NE(before, different);
@@ -290,13 +354,9 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
   }
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("text.pt")); }, { "text.pt", "not a readable" });
 
-  auto good = itk::AutoencoderModel::New();
-  good->SetPatchSize(32);
-  good->SetLatentSize(8);
-  good->Initialize(1);
-  good->Save(TemporaryFile("good.pt"));
-  std::ifstream     in(TemporaryFile("good.pt"), std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string good = TemporaryFile("good.pt");
+  SmallModel(8, 1)->Save(good);
+  const std::string bytes = FileBytes(good);
   {
     std::ofstream truncated(TemporaryFile("truncated.pt"), std::ios::binary);
     truncated.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
@@ -313,58 +373,28 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("corrupt.pt")); }, { "corrupt.pt", "is corrupt" });
 
   // Metadata that does not match the stored weights (latent size 9 for weights of latent size 8).
-  {
-    torch::serialize::InputArchive original;
-    original.load_from(TemporaryFile("good.pt"));
-    torch::serialize::OutputArchive mismatched;
-    for (const auto & key : original.keys())
-    {
-      c10::IValue value;
-      if (key != "network" && original.try_read(key, value))
-      {
-        mismatched.write(key, key == "ssimae.latent_size" ? c10::IValue(static_cast<int64_t>(9)) : value);
-      }
-    }
-    torch::serialize::InputArchive weights;
-    original.read("network", weights);
-    torch::serialize::OutputArchive weightsCopy;
-    itk::PaperAutoencoder           network(32, 1, 8);
-    network->load(weights);
-    network->save(weightsCopy);
-    mismatched.write("network", weightsCopy);
-    mismatched.save_to(TemporaryFile("mismatched.pt"));
-  }
+  RewriteModelFile(good, TemporaryFile("mismatched.pt"), { { "ssimae.latent_size", c10::IValue(int64_t{ 9 }) } });
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("mismatched.pt")); }, { "mismatched.pt", "shape" });
 
-  // A LibTorch archive that is not a model, and a model from a newer format version.
+  // A LibTorch archive that is not a model, a model from a newer format version, and unknown enumeration names.
   {
     torch::serialize::OutputArchive foreign;
     foreign.write("weights", torch::ones({ 3 }));
     foreign.save_to(TemporaryFile("foreign.pt"));
   }
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("foreign.pt")); }, { "foreign.pt", "not an SSIMAutoencoder" });
-  {
-    torch::serialize::InputArchive original;
-    original.load_from(TemporaryFile("good.pt"));
-    torch::serialize::OutputArchive newer;
-    for (const auto & key : original.keys())
-    {
-      c10::IValue value;
-      if (key != "network" && original.try_read(key, value))
-      {
-        newer.write(key, key == "ssimae.format_version" ? c10::IValue(static_cast<int64_t>(99)) : value);
-      }
-    }
-    torch::serialize::InputArchive weights;
-    original.read("network", weights);
-    torch::serialize::OutputArchive weightsCopy;
-    itk::PaperAutoencoder           network(32, 1, 8);
-    network->load(weights);
-    network->save(weightsCopy);
-    newer.write("network", weightsCopy);
-    newer.save_to(TemporaryFile("newer.pt"));
-  }
+  RewriteModelFile(good, TemporaryFile("newer.pt"), { { "ssimae.format_version", c10::IValue(int64_t{ 99 }) } });
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("newer.pt")); }, { "newer.pt", "format version 99" });
+  RewriteModelFile(good, TemporaryFile("unknown-loss.pt"), { { "ssimae.loss", c10::IValue(std::string("SSIM")) } });
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("unknown-loss.pt")); }, { "unknown loss 'SSIM'" });
+  RewriteModelFile(good,
+                   TemporaryFile("unknown-normalization.pt"),
+                   { { "ssimae.intensity_normalization", c10::IValue(std::string("perimage")) } });
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("unknown-normalization.pt")); },
+                        { "unknown intensity normalisation 'perimage'" });
+  RewriteModelFile(
+    good, TemporaryFile("torchscript.pt"), { { "ssimae.architecture", c10::IValue(std::string("torchscript")) } });
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("torchscript.pt")); }, { "architecture 'torchscript'" });
 
   // A failed load leaves the model as it was.
   EXPECT_FALSE(model->IsInitialized());
@@ -375,6 +405,129 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
   auto wrong = itk::AutoencoderModel::New();
   wrong->SetPatchSize(100);
   ExpectThrowMentioning([&] { wrong->Initialize(); }, { "patch size 100" });
+}
+
+TEST(AutoencoderModel, FormatOneFilesLoadWithGlobalNormalizationAndScaleOne)
+{
+  const std::string current = TemporaryFile("format-2.pt");
+  auto              model = SmallModel(8, 2);
+  model->SetIntensityNormalization(itk::AutoencoderModelEnums::Normalization::PerImage);
+  model->SetImageScale(0.5);
+  model->Save(current);
+  auto loaded = itk::AutoencoderModel::New();
+  loaded->Load(current);
+  EXPECT_EQ(loaded->GetIntensityNormalization(), itk::AutoencoderModelEnums::Normalization::PerImage);
+  EXPECT_EQ(loaded->GetImageScale(), 0.5);
+
+  // Format 1 had neither field.
+  RewriteModelFile(current,
+                   TemporaryFile("format-1.pt"),
+                   { { "ssimae.format_version", c10::IValue(int64_t{ 1 }) } },
+                   { "ssimae.intensity_normalization", "ssimae.image_scale" });
+  loaded->Load(TemporaryFile("format-1.pt"));
+  EXPECT_EQ(loaded->GetIntensityNormalization(), itk::AutoencoderModelEnums::Normalization::Global);
+  EXPECT_EQ(loaded->GetImageScale(), 1.0);
+}
+
+TEST(AutoencoderModel, SaveIntoAMissingDirectoryThrowsNamingThePath)
+{
+  const std::string directory = TemporaryFile("no-such-directory");
+  std::filesystem::remove_all(directory);
+  const std::string file = directory + "/model.pt";
+  auto              model = SmallModel(8, 1);
+  ExpectThrowMentioning([&] { model->Save(file); }, { file });
+  EXPECT_FALSE(std::filesystem::exists(directory));
+  EXPECT_TRUE(TemporaryFilesOf(SSIMAE_TEST_OUTPUT, "model").empty());
+}
+
+TEST(AutoencoderModel, SaveReplacesAFileOnlyWhenComplete)
+{
+  // A successful save replaces the previous file and leaves no temporary file.
+  const std::string file = TemporaryFile("replaced.pt");
+  SmallModel(8, 1)->Save(file);
+  const std::string first = FileBytes(file);
+  SmallModel(8, 2)->Save(file);
+  EXPECT_NE(FileBytes(file), first);
+  EXPECT_TRUE(TemporaryFilesOf(SSIMAE_TEST_OUTPUT, "replaced").empty());
+
+  // The temporary file beside the target is ".<stem>.partial-<8 characters><extension>": for a 250-character file
+  // name it exceeds the 255-byte name limit of common file systems, so the save fails after the target exists.
+  const std::string stem(247, 'm');
+  const std::string target = TemporaryFile(stem + ".pt");
+  std::ofstream(target, std::ios::binary) << first;
+  ExpectThrowMentioning([&] { SmallModel(8, 3)->Save(target); }, { target });
+  EXPECT_EQ(FileBytes(target), first);
+  EXPECT_TRUE(TemporaryFilesOf(SSIMAE_TEST_OUTPUT, stem).empty());
+  auto loaded = itk::AutoencoderModel::New();
+  EXPECT_NO_THROW(loaded->Load(target));
+  std::filesystem::remove(target);
+}
+
+TEST(AutoencoderModel, BasicObjectMethods)
+{
+  auto model = SmallModel(8, 3);
+  model->SetMetadataValue("source", "test");
+  EXPECT_STREQ(model->GetNameOfClass(), "AutoencoderModel");
+  std::ostringstream printed;
+  model->Print(printed);
+  for (const char * member : { "Architecture: paper",
+                               "PatchSize: 32",
+                               "NumberOfChannels: 1",
+                               "LatentSize: 8",
+                               "Loss: ssim",
+                               "IntensityMinimum: 0",
+                               "IntensityMaximum: 255",
+                               "IntensityNormalization: global",
+                               "ImageScale: 1",
+                               "Threshold: nan",
+                               "NumberOfThreads: ",
+                               "Initialized: 1",
+                               "NumberOfParameters: ",
+                               "Metadata: 1 entries",
+                               "source: test" })
+  {
+    EXPECT_NE(printed.str().find(member), std::string::npos) << member << " not in:\n" << printed.str();
+  }
+}
+
+// Every value has a stable name that reads back as the value; operator<< prints it; other names are refused.
+template<typename TEnum>
+void
+ExpectNamesRoundTrip(const std::vector<std::pair<TEnum, std::string>> & names, const std::string & unknownName)
+{
+  using Enums = itk::AutoencoderModelEnums;
+  for (std::size_t i = 0; i < names.size(); ++i)
+  {
+    const TEnum value = names[i].first;
+    EXPECT_EQ(std::string(Enums::ToString(value)), names[i].second);
+    TEnum parsed = names[(i + 1) % names.size()].first;
+    EXPECT_TRUE(Enums::FromString(names[i].second, parsed)) << names[i].second;
+    EXPECT_EQ(parsed, value) << names[i].second;
+    std::ostringstream printed;
+    printed << value;
+    EXPECT_EQ(printed.str(), names[i].second);
+  }
+  for (const std::string & unknown : { unknownName, std::string(), std::string("unknown") })
+  {
+    TEnum unchanged = names.back().first;
+    EXPECT_FALSE(Enums::FromString(unknown, unchanged)) << "'" << unknown << "'";
+    EXPECT_EQ(unchanged, names.back().first);
+  }
+  EXPECT_STREQ(Enums::ToString(static_cast<TEnum>(99)), "unknown");
+}
+
+TEST(AutoencoderModelEnums, StableNamesRoundTrip)
+{
+  using Enums = itk::AutoencoderModelEnums;
+  ExpectNamesRoundTrip<Enums::Architecture>(
+    { { Enums::Architecture::Paper, "paper" }, { Enums::Architecture::TorchScript, "torchscript" } }, "Paper");
+  ExpectNamesRoundTrip<Enums::Loss>({ { Enums::Loss::SSIM, "ssim" },
+                                      { Enums::Loss::L2, "l2" },
+                                      { Enums::Loss::L1, "l1" },
+                                      { Enums::Loss::SSIMPlusL1, "ssim+l1" } },
+                                    "SSIMPlusL1");
+  ExpectNamesRoundTrip<Enums::Normalization>(
+    { { Enums::Normalization::Global, "global" }, { Enums::Normalization::PerImage, "per-image" } }, "perimage");
 }
 
 TEST(AutoencoderModel, ConcurrentReconstructionMatchesSerial)

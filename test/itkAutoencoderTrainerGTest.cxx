@@ -25,9 +25,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 
 namespace {
 using ImageType = itk::AutoencoderTrainer::ImageType;
@@ -88,6 +89,37 @@ Reconstruction(const itk::AutoencoderModel * model)
   return out;
 }
 
+// Files in `directory` whose names start with ".<stem>.partial-": AtomicFile's temporary files for <stem>.*.
+std::vector<std::string>
+TemporaryFilesOf(const std::string & directory, const std::string & stem)
+{
+  std::vector<std::string> found;
+  for (const auto & entry : std::filesystem::directory_iterator(directory))
+  {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("." + stem + ".partial-", 0) == 0)
+    {
+      found.push_back(name);
+    }
+  }
+  return found;
+}
+
+void
+ExpectThrowMentioning(const std::function<void()> & call, const std::string & fragment)
+{
+  try
+  {
+    call();
+    ADD_FAILURE() << "no exception";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find(fragment), std::string::npos)
+      << "'" << fragment << "' not in: " << error.GetDescription();
+  }
+}
+
 float
 LargestDifference(const std::vector<float> & a, const std::vector<float> & b)
 {
@@ -130,6 +162,13 @@ TEST(AutoencoderTrainer, TrainsReproduciblyAndReportsEvents)
   EXPECT_LE(trainer->GetBestValidationLoss(), trainer->GetValidationLoss());
   EXPECT_NEAR(model->GetIntensityMinimum(), 50.0 - 25.0, 15.0);
   EXPECT_EQ(model->GetMetadataValue("training.epochs"), "3");
+  // The settings a checkpoint must match name the enumerations by their stable names.
+  const std::string settings = model->GetMetadataValue("training.settings");
+  for (const char * field : { "loss=ssim ", "augmentation=flip+rot90 ", "normalization=global " })
+  {
+    EXPECT_NE(settings.find(field), std::string::npos) << field << " not in " << settings;
+  }
+  EXPECT_EQ(model->GetMetadataValue("training.augmentation"), "flip+rot90");
 
   auto again = TinyModel();
   TinyTrainer(again)->Train();
@@ -324,6 +363,7 @@ TEST(AutoencoderTrainer, LogHasOneRowPerEpochAcrossAResume)
     previousSeconds = std::stod(fields[4]);
   }
   EXPECT_NEAR(std::stod(lines[3].substr(lines[3].rfind(',') + 1)), trainer->GetElapsedSeconds(), 0.051);
+  EXPECT_TRUE(TemporaryFilesOf(SSIMAE_TEST_OUTPUT, "logged").empty());
   // The final validation loss of the log is the trainer's.
   EXPECT_NEAR(std::stod(lines[3].substr(lines[3].find(',', lines[3].find(',', lines[3].find(',') + 1) + 1) + 1)),
               trainer->GetValidationLoss(),
@@ -333,7 +373,8 @@ TEST(AutoencoderTrainer, LogHasOneRowPerEpochAcrossAResume)
 TEST(AutoencoderTrainer, ValidationComesFromHeldOutImages)
 {
   // Two runs that differ only in their held-out image: the training is the same (equal training losses; the
-  // final weights may differ, as each keeps its own best validation epoch), the validation losses differ; without held-out images the validation patches come from training.
+  // final weights may differ, as each keeps its own best validation epoch), the validation losses differ; without
+  // held-out images the validation patches come from training.
   const auto flat = [](float value) {
     auto image = ImageType::New();
     image->SetRegions(ImageType::SizeType{ { 48, 48 } });
@@ -341,7 +382,7 @@ TEST(AutoencoderTrainer, ValidationComesFromHeldOutImages)
     image->FillBuffer(value);
     return image;
   };
-  std::vector<double>             training, validation;
+  std::vector<double> training, validation;
   for (const float value : { 60.0f, 190.0f })
   {
     auto model = TinyModel();
@@ -362,8 +403,7 @@ TEST(AutoencoderTrainer, ValidationComesFromHeldOutImages)
   trainer->SetNumberOfEpochs(1);
   trainer->Train();
   EXPECT_EQ(model->GetMetadataValue("training.validation_source"), "training images");
-  EXPECT_THROW(trainer->AddValidationImageFile(std::string(SSIMAE_TEST_OUTPUT) + "/missing.png"),
-               itk::ExceptionObject);
+  EXPECT_THROW(trainer->AddValidationImageFile(std::string(SSIMAE_TEST_OUTPUT) + "/missing.png"), itk::ExceptionObject);
 }
 
 TEST(AutoencoderTrainer, AugmentationModesAndMixedPrecisionTrain)
@@ -400,4 +440,91 @@ TEST(AutoencoderTrainer, AugmentationModesAndMixedPrecisionTrain)
   half->Train();
   EXPECT_NEAR(half->GetTrainingLoss(), full->GetTrainingLoss(), 0.02);
   EXPECT_NE(half->GetTrainingLoss(), full->GetTrainingLoss());
+}
+
+TEST(AutoencoderTrainer, LogAndCheckpointInAMissingDirectoryThrowNamingThePath)
+{
+  const std::string directory = std::string(SSIMAE_TEST_OUTPUT) + "/no-such-directory";
+  std::filesystem::remove_all(directory);
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model);
+    trainer->SetNumberOfEpochs(1);
+    trainer->SetLogFile(directory + "/training.csv");
+    ExpectThrowMentioning([&] { trainer->Train(); }, directory + "/training.csv");
+  }
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model, directory + "/training.checkpoint");
+    trainer->SetNumberOfEpochs(1);
+    ExpectThrowMentioning([&] { trainer->Train(); }, directory + "/training.checkpoint");
+  }
+  EXPECT_FALSE(std::filesystem::exists(directory));
+}
+
+TEST(AutoencoderTrainer, BasicObjectMethods)
+{
+  auto model = TinyModel();
+  auto trainer = TinyTrainer(model);
+  trainer->SetNumberOfEpochs(1);
+  trainer->Train();
+  EXPECT_STREQ(trainer->GetNameOfClass(), "AutoencoderTrainer");
+  std::ostringstream printed;
+  trainer->Print(printed);
+  for (const char * member : { "Model: ",
+                               "Images: 2",
+                               "ValidationImages: 0",
+                               "NumberOfPatchesPerEpoch: 96",
+                               "NumberOfEpochs: 1",
+                               "BatchSize: 32",
+                               "LearningRate: 0.001",
+                               "WeightDecay: 1e-05",
+                               "ValidationFraction: 0.2",
+                               "Patience: 20",
+                               "Augmentation: flip+rot90",
+                               "MaximumRotationAngle: 10",
+                               "MixedPrecision: 0",
+                               "Seed: 7",
+                               "AutomaticIntensityRange: 1",
+                               "CheckpointFile: ",
+                               "LogFile: ",
+                               "NumberOfThreads: ",
+                               "AbortTraining: 0",
+                               "Epoch: 1",
+                               "TrainingLoss: ",
+                               "ValidationLoss: ",
+                               "BestValidationLoss: ",
+                               "BestEpoch: 1",
+                               "Progress: 1",
+                               "StoppedEarly: 0",
+                               "ElapsedSeconds: " })
+  {
+    EXPECT_NE(printed.str().find(member), std::string::npos) << member << " not in:\n" << printed.str();
+  }
+}
+
+TEST(AutoencoderTrainerEnums, StableNamesRoundTrip)
+{
+  using Augmentation = itk::AutoencoderTrainerEnums::Augmentation;
+  const std::vector<std::pair<Augmentation, std::string>> names = { { Augmentation::None, "none" },
+                                                                    { Augmentation::Flip, "flip" },
+                                                                    { Augmentation::FlipRotate90, "flip+rot90" },
+                                                                    { Augmentation::SmallRotation, "rotate" } };
+  for (std::size_t i = 0; i < names.size(); ++i)
+  {
+    EXPECT_EQ(std::string(itk::AutoencoderTrainerEnums::ToString(names[i].first)), names[i].second);
+    Augmentation parsed = names[(i + 1) % names.size()].first;
+    EXPECT_TRUE(itk::AutoencoderTrainerEnums::FromString(names[i].second, parsed)) << names[i].second;
+    EXPECT_EQ(parsed, names[i].first) << names[i].second;
+    std::ostringstream printed;
+    printed << names[i].first;
+    EXPECT_EQ(printed.str(), names[i].second);
+  }
+  for (const std::string unknown : { "SmallRotation", "", "unknown", "flip+rot" })
+  {
+    Augmentation unchanged = Augmentation::Flip;
+    EXPECT_FALSE(itk::AutoencoderTrainerEnums::FromString(unknown, unchanged)) << "'" << unknown << "'";
+    EXPECT_EQ(unchanged, Augmentation::Flip);
+  }
+  EXPECT_STREQ(itk::AutoencoderTrainerEnums::ToString(static_cast<Augmentation>(99)), "unknown");
 }
