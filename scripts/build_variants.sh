@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the module in the configurations the main build does not cover (CI runs it after
 # scripts/build_and_test.sh):
-#   1. with Debian's clang instead of GCC: the library and its GoogleTests (no ssimae);
+#   1. with Debian's clang instead of GCC: the library and its GoogleTests (no ssimae). Debian's ITK headers accept
+#      only GCC; scripts/clang/itk_compiler_detection_shim.h (forced include) lets clang read them;
 #   2. without VTK (find_package(VTK) disabled): the library, the GoogleTests and ssimae, whose plots then
 #      report that they are unavailable while everything else works.
 #   bash scripts/build_variants.sh [BUILD_PREFIX]      (default: build-variant → build-variant-clang, -novtk)
@@ -13,14 +14,16 @@ export CCACHE_BASEDIR="$source_dir"
 
 echo "== clang: library and GoogleTests"
 cmake -S "$source_dir" -B "$prefix-clang" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSSIMAutoencoder_BUILD_APPS=OFF > /dev/null
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSSIMAutoencoder_BUILD_APPS=OFF \
+  "-DCMAKE_CXX_FLAGS=-include $source_dir/scripts/clang/itk_compiler_detection_shim.h" > /dev/null
 cmake --build "$prefix-clang" -j "$jobs"
 ctest --test-dir "$prefix-clang" -j "$jobs" --output-on-failure --timeout 600
 
 echo "== without VTK: library, GoogleTests and ssimae"
+mkdir -p "$prefix-novtk"
 cmake -S "$source_dir" -B "$prefix-novtk" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_DISABLE_FIND_PACKAGE_VTK=ON -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON > "$prefix-novtk.configure.log"
-grep -q "built without plots" "$prefix-novtk.configure.log" || { cat "$prefix-novtk.configure.log"; exit 1; }
+  -DCMAKE_DISABLE_FIND_PACKAGE_VTK=ON -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON > "$prefix-novtk/configure.log"
+grep -q "built without plots" "$prefix-novtk/configure.log" || { cat "$prefix-novtk/configure.log"; exit 1; }
 cmake --build "$prefix-novtk" -j "$jobs"
 if ldd "$prefix-novtk/bin/ssimae" | grep -q libvtk; then
   echo "ssimae of the build without VTK links VTK" >&2

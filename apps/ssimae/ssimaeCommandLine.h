@@ -127,6 +127,20 @@ private:
   std::vector<std::string>                        m_Positionals;
 };
 
+/** The value of an enumeration option, read with the library's `TEnums::FromString`; UsageError naming the option
+ * and the accepted `choices` otherwise. */
+template<typename TEnums, typename TEnum>
+TEnum
+ParseEnumOption(const std::string & option, const std::string & text, const std::string & choices)
+{
+  TEnum value{};
+  if (!TEnums::FromString(text, value))
+  {
+    throw UsageError("--" + option + " must be " + choices + ", got '" + text + "'");
+  }
+  return value;
+}
+
 /** Progress bar on standard error: "label [#####.....] 42% 12.0 s, 16 s left  message". */
 class ProgressBar
 {

@@ -171,7 +171,7 @@ TrainDemoModel(itk::AutoencoderModel * model, const std::string & loss, const De
 {
   model->SetPatchSize(settings.Patch);
   model->SetLatentSize(settings.Latent);
-  model->SetLoss(loss == "ssim" ? itk::AutoencoderModelEnums::Loss::SSIM : itk::AutoencoderModelEnums::Loss::L2);
+  model->SetLoss(ParseEnumOption<itk::AutoencoderModelEnums, itk::AutoencoderModelEnums::Loss>("loss", loss, "ssim or l2"));
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
   for (const auto & image : data.Training)

@@ -20,6 +20,7 @@
 #include "ssimaeImageIO.h"
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
+#include "ssimaeTextFiles.h"
 
 #include "itkAutoencoderReconstructionFilter.h"
 #include "itkAutoencoderTrainer.h"
@@ -30,14 +31,15 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <dirent.h>
-#include <glob.h>
 #include <iomanip>
 #include <iostream>
-#include <malloc.h>
 #include <sstream>
-#include <sys/stat.h>
+#if defined(__GLIBC__)
+#  include <malloc.h>
+#endif
 
 namespace ssimae {
 
@@ -59,54 +61,117 @@ HasImageExtension(const std::string & name)
   return false;
 }
 
-// Directories expand to their image files, patterns with * ? [ to their matches (sorted); files stay as given.
+// Shell-style wildcard match of one file name: * any run, ? one character, [abc] / [a-z] / [!abc] a set.
+bool
+MatchesWildcard(const char * name, const char * pattern)
+{
+  for (; *pattern; ++pattern, ++name)
+  {
+    if (*pattern == '*')
+    {
+      for (const char * rest = name;; ++rest)
+      {
+        if (MatchesWildcard(rest, pattern + 1))
+        {
+          return true;
+        }
+        if (!*rest)
+        {
+          return false;
+        }
+      }
+    }
+    if (!*name)
+    {
+      return false;
+    }
+    if (*pattern == '[' && std::strchr(pattern + 1, ']'))
+    {
+      const bool negated = pattern[1] == '!' || pattern[1] == '^';
+      bool       found = false;
+      const char * p = pattern + (negated ? 2 : 1);
+      for (bool first = true; *p && (first || *p != ']'); ++p, first = false)
+      {
+        if (p[1] == '-' && p[2] && p[2] != ']')
+        {
+          found = found || (*name >= p[0] && *name <= p[2]);
+          p += 2;
+        }
+        else
+        {
+          found = found || *name == *p;
+        }
+      }
+      if (found == negated)
+      {
+        return false;
+      }
+      pattern = p;
+    }
+    else if (*pattern != '?' && *pattern != *name)
+    {
+      return false;
+    }
+  }
+  return !*name;
+}
+
+// Image files of a directory, or those of the pattern's directory whose names match it; sorted.
+std::vector<std::string>
+ListImages(const std::filesystem::path & directory, const std::string & pattern)
+{
+  std::vector<std::string> found;
+  std::error_code          error;
+  for (const auto & entry : std::filesystem::directory_iterator(directory.empty() ? "." : directory, error))
+  {
+    const std::string name = entry.path().filename().string();
+    std::error_code   ignored;
+    // Hidden files only when asked for by name, as in the shell.
+    const bool matches = (name[0] != '.' || (!pattern.empty() && pattern[0] == '.')) &&
+                         (pattern.empty() ? HasImageExtension(name) : MatchesWildcard(name.c_str(), pattern.c_str()));
+    if (matches && !entry.is_directory(ignored))
+    {
+      found.push_back((directory / name).string());
+    }
+  }
+  if (error)
+  {
+    throw CommandError("cannot list directory '" + directory.string() + "': " + error.message());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// Directories expand to their image files, patterns with * ? [ in the file name to their matches (sorted); files
+// stay as given.
 std::vector<std::string>
 ExpandImages(const std::vector<std::string> & arguments)
 {
   std::vector<std::string> files;
   for (const auto & argument : arguments)
   {
+    const std::filesystem::path path(argument);
     if (IsDirectory(argument))
     {
-      std::vector<std::string> found;
-      DIR *                    handle = opendir(argument.c_str());
-      while (handle && (errno = 0, true))
-      {
-        const dirent * entry = readdir(handle);
-        if (!entry)
-        {
-          break;
-        }
-        const std::string name = entry->d_name;
-        if (name[0] != '.' && HasImageExtension(name) && !IsDirectory(argument + "/" + name))
-        {
-          found.push_back(argument + "/" + name);
-        }
-      }
-      if (handle)
-      {
-        closedir(handle);
-      }
+      const auto found = ListImages(path, "");
       if (found.empty())
       {
         throw CommandError("directory '" + argument + "' holds no image files");
       }
-      std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     }
     else if (argument.find_first_of("*?[") != std::string::npos)
     {
-      glob_t matches{};
-      if (glob(argument.c_str(), 0, nullptr, &matches) != 0 || matches.gl_pathc == 0)
+      if (path.parent_path().string().find_first_of("*?[") != std::string::npos)
       {
-        globfree(&matches);
+        throw CommandError("'" + argument + "': wildcards are accepted in the file name only, not in directories");
+      }
+      const auto found = ListImages(path.parent_path(), path.filename().string());
+      if (found.empty())
+      {
         throw CommandError("no files match '" + argument + "'");
       }
-      for (std::size_t i = 0; i < matches.gl_pathc; ++i)
-      {
-        files.emplace_back(matches.gl_pathv[i]);
-      }
-      globfree(&matches);
+      files.insert(files.end(), found.begin(), found.end());
     }
     else
     {
@@ -131,21 +196,19 @@ BaseName(const std::string & path)
 bool
 PlotTrainingLog(const std::string & logFile, const std::string & png)
 {
-  std::ifstream      in(logFile);
-  std::string        line;
-  std::ostringstream curves;
-  unsigned long      epochs = 0;
-  std::getline(in, line); // header
-  while (std::getline(in, line))
+  std::ifstream            in(logFile);
+  CsvReader                reader(in, logFile);
+  std::vector<std::string> fields;
+  std::ostringstream       curves;
+  unsigned long            epochs = 0;
+  reader.Next(fields); // header
+  while (reader.Next(fields))
   {
-    std::istringstream fields(line);
-    std::string        epoch, seen, training, validation;
-    if (std::getline(fields, epoch, ',') && std::getline(fields, seen, ',') && std::getline(fields, training, ',') &&
-        std::getline(fields, validation, ','))
+    if (fields.size() >= 4 && !fields[0].empty())
     {
-      curves << "training loss," << epoch << ',' << training << '\n';
-      curves << "validation loss," << epoch << ',' << validation << '\n';
-      epochs = std::max(epochs, std::stoul(epoch));
+      curves << "training loss," << fields[0] << ',' << fields[2] << '\n';
+      curves << "validation loss," << fields[0] << ',' << fields[3] << '\n';
+      epochs = std::max(epochs, std::stoul(fields[0]));
     }
   }
   if (epochs == 0)
@@ -172,56 +235,34 @@ RequestStop(int)
   g_StopRequested = 1;
 }
 
+// none, flip, flip+rot90, rotate or rotate:DEG (the library's names, and an optional largest angle).
 void
 SetAugmentation(itk::AutoencoderTrainer & trainer, const std::string & text)
 {
-  using Augmentation = itk::AutoencoderTrainerEnums::Augmentation;
-  if (text == "none")
+  using Enums = itk::AutoencoderTrainerEnums;
+  const auto colon = text.find(':');
+  const auto augmentation = ParseEnumOption<Enums, Enums::Augmentation>(
+    "augment", text.substr(0, colon), "none, flip, flip+rot90 or rotate[:DEG]");
+  trainer.SetAugmentation(augmentation);
+  if (colon == std::string::npos)
   {
-    trainer.SetAugmentation(Augmentation::None);
+    return;
   }
-  else if (text == "flip")
+  char *       end = nullptr;
+  const double angle = std::strtod(text.c_str() + colon + 1, &end);
+  if (augmentation != Enums::Augmentation::SmallRotation || end == text.c_str() + colon + 1 || *end != '\0' ||
+      !(angle > 0.0 && angle <= 180.0))
   {
-    trainer.SetAugmentation(Augmentation::Flip);
+    throw UsageError("--augment rotate:DEG needs an angle in (0, 180] degrees, got '" + text + "'");
   }
-  else if (text == "flip+rot90")
-  {
-    trainer.SetAugmentation(Augmentation::FlipRotate90);
-  }
-  else if (text == "rotate" || text.rfind("rotate:", 0) == 0)
-  {
-    trainer.SetAugmentation(Augmentation::SmallRotation);
-    if (text.size() > 7)
-    {
-      char *       end = nullptr;
-      const double angle = std::strtod(text.c_str() + 7, &end);
-      if (end == text.c_str() + 7 || *end != '\0' || !(angle > 0.0 && angle <= 180.0))
-      {
-        throw UsageError("--augment rotate:DEG needs an angle in (0, 180] degrees, got '" + text + "'");
-      }
-      trainer.SetMaximumRotationAngle(angle);
-    }
-  }
-  else
-  {
-    throw UsageError("--augment must be none, flip, flip+rot90 or rotate[:DEG], got '" + text + "'");
-  }
+  trainer.SetMaximumRotationAngle(angle);
 }
 } // namespace
 
-int
-RunTrain(int argc, char * argv[])
+namespace {
+void
+DeclareTrainOptions(ArgumentParser & arguments)
 {
-  ArgumentParser arguments(
-    "train",
-    "--images DIR_OR_GLOB... -o model.pt [options]",
-    "Trains the paper's autoencoder on defect-free images (directories expand to their image files; quote glob\n"
-    "patterns). Defaults follow Bergmann et al.: 10,000 random 128 x 128 patches per epoch with random 90-degree\n"
-    "rotations and flips, Adam (lr 2e-4, weight decay 1e-5), batch 128, up to 200 epochs, early stopping after\n"
-    "20 epochs without improvement of the loss on 20 % held-out patches (from --validation-images when given).\n"
-    "--scale, --normalize and the intensity range are stored in the model, so calibrate, segment, evaluate and the\n"
-    "filters apply them. The state is saved to a checkpoint after every epoch, and --resume continues an\n"
-    "interrupted run where it stopped; the training log (CSV) is rewritten after every epoch.");
   arguments.AddListOption("images", "DIR_OR_GLOB", "defect-free training images");
   arguments.AddOption("output", "model.pt", "model file to write (also -o)");
   arguments.AddOption("loss", "ssim|l2|l1|ssim+l1", "training loss", "ssim");
@@ -246,22 +287,13 @@ RunTrain(int argc, char * argv[])
   arguments.AddOption("threads", "N", "LibTorch threads (default: all cores)");
   arguments.AddOption("checkpoint", "FILE", "checkpoint written after every epoch (default: OUTPUT.checkpoint)");
   arguments.AddFlag("resume", "continue from the checkpoint when it exists");
-  if (!arguments.Parse(argc, argv))
-  {
-    return 0;
-  }
-  if (!arguments.Has("images") || !arguments.Has("output"))
-  {
-    throw UsageError("--images and --output are required");
-  }
-  // Keep freed memory in the process: LibTorch allocates every activation and gradient anew, and handing those
-  // megabytes back to the system only to fault them in again made training steps about 4x slower on the
-  // benchmark machine (Documentation/benchmarks.md).
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  const std::string output = arguments.GetString("output");
-  const auto        files = ExpandImages(arguments.GetList("images"));
-  auto              model = itk::AutoencoderModel::New();
+}
+
+// The untrained model with the architecture, loss, scale and normalisation asked for.
+itk::AutoencoderModel::Pointer
+MakeTrainModel(const ArgumentParser & arguments)
+{
+  auto model = itk::AutoencoderModel::New();
   model->SetPatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("patch")));
   model->SetLatentSize(static_cast<unsigned int>(arguments.GetPositiveInteger("latent")));
   const double scale = arguments.GetDouble("scale");
@@ -270,73 +302,49 @@ RunTrain(int argc, char * argv[])
     throw UsageError("--scale must be in (0, 4], got " + arguments.GetString("scale"));
   }
   model->SetImageScale(scale);
-  const std::string normalize = arguments.GetString("normalize");
-  if (normalize == "global" || normalize == "per-image")
-  {
-    model->SetIntensityNormalization(normalize == "global" ? itk::AutoencoderModelEnums::Normalization::Global
-                                                           : itk::AutoencoderModelEnums::Normalization::PerImage);
-  }
-  else
-  {
-    throw UsageError("--normalize must be global or per-image, got '" + normalize + "'");
-  }
-  const std::string loss = arguments.GetString("loss");
-  if (loss == "ssim")
-  {
-    model->SetLoss(itk::AutoencoderModelEnums::Loss::SSIM);
-  }
-  else if (loss == "l2")
-  {
-    model->SetLoss(itk::AutoencoderModelEnums::Loss::L2);
-  }
-  else if (loss == "l1")
-  {
-    model->SetLoss(itk::AutoencoderModelEnums::Loss::L1);
-  }
-  else if (loss == "ssim+l1")
-  {
-    model->SetLoss(itk::AutoencoderModelEnums::Loss::SSIMPlusL1);
-  }
-  else
-  {
-    throw UsageError("--loss must be ssim, l2, l1 or ssim+l1, got '" + loss + "'");
-  }
-  auto trainer = itk::AutoencoderTrainer::New();
-  trainer->SetModel(model);
+  using Enums = itk::AutoencoderModelEnums;
+  model->SetIntensityNormalization(ParseEnumOption<Enums, Enums::Normalization>(
+    "normalize", arguments.GetString("normalize"), "global or per-image"));
+  model->SetLoss(ParseEnumOption<Enums, Enums::Loss>("loss", arguments.GetString("loss"), "ssim, l2, l1 or ssim+l1"));
+  return model;
+}
+
+void
+AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::string> & files, bool validation)
+{
   for (const auto & file : files)
   {
     try
     {
-      trainer->AddImageFile(file);
+      validation ? trainer.AddValidationImageFile(file) : trainer.AddImageFile(file);
     }
     catch (const itk::ExceptionObject & error)
     {
       throw CommandError(error.GetDescription());
     }
   }
-  const auto epochs = arguments.GetPositiveInteger("epochs");
+}
+
+// A trainer with the images and every setting of the command line.
+itk::AutoencoderTrainer::Pointer
+MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, const std::vector<std::string> & files,
+            const std::string & logFile)
+{
+  const std::string output = arguments.GetString("output");
+  auto              trainer = itk::AutoencoderTrainer::New();
+  trainer->SetModel(model);
+  AddTrainingImages(*trainer, files, false);
+  if (arguments.Has("validation-images"))
+  {
+    AddTrainingImages(*trainer, ExpandImages(arguments.GetList("validation-images")), true);
+  }
   trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(arguments.GetPositiveInteger("patches")));
-  trainer->SetNumberOfEpochs(static_cast<unsigned int>(epochs));
+  trainer->SetNumberOfEpochs(static_cast<unsigned int>(arguments.GetPositiveInteger("epochs")));
   trainer->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
   trainer->SetLearningRate(arguments.GetDouble("lr"));
   trainer->SetPatience(static_cast<unsigned int>(std::max(0L, arguments.GetInteger("patience"))));
   SetAugmentation(*trainer, arguments.GetFlag("no-augment") ? "none" : arguments.GetString("augment"));
   trainer->SetMixedPrecision(arguments.GetFlag("bf16"));
-  if (arguments.Has("validation-images"))
-  {
-    for (const auto & file : ExpandImages(arguments.GetList("validation-images")))
-    {
-      try
-      {
-        trainer->AddValidationImageFile(file);
-      }
-      catch (const itk::ExceptionObject & error)
-      {
-        throw CommandError(error.GetDescription());
-      }
-    }
-  }
-  const std::string logFile = arguments.Has("log") ? arguments.GetString("log") : output + ".log.csv";
   trainer->SetLogFile(logFile);
   trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
   if (arguments.Has("threads"))
@@ -344,11 +352,18 @@ RunTrain(int argc, char * argv[])
     trainer->SetNumberOfThreads(static_cast<unsigned int>(arguments.GetPositiveInteger("threads")));
   }
   trainer->SetCheckpointFile(arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint");
-  // SIGINT / SIGTERM: stop after the current batch and write the model with the best completed epoch; the
-  // checkpoint keeps the last completed epoch for --resume.
+  return trainer;
+}
+
+// Trains (or resumes) with a progress bar; SIGINT / SIGTERM stop after the current batch and keep the model of the
+// best completed epoch, while the checkpoint keeps the last completed epoch for --resume. Saves the model.
+void
+TrainAndSave(itk::AutoencoderTrainer * trainer, itk::AutoencoderModel * model, bool resume, const std::string & output)
+{
   g_StopRequested = 0;
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
+  const auto  epochs = trainer->GetNumberOfEpochs();
   ProgressBar bar("train");
   trainer->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
     if (g_StopRequested)
@@ -364,22 +379,9 @@ RunTrain(int argc, char * argv[])
     }
     bar.Update(trainer->GetProgress(), message.str());
   });
-  std::cout << "training on " << files.size() << " images";
-  if (trainer->GetNumberOfValidationImages() > 0)
-  {
-    std::cout << ", validating on " << trainer->GetNumberOfValidationImages();
-  }
-  std::cout << std::endl;
   try
   {
-    if (arguments.GetFlag("resume"))
-    {
-      trainer->Resume();
-    }
-    else
-    {
-      trainer->Train();
-    }
+    resume ? trainer->Resume() : trainer->Train();
     if (trainer->GetEpoch() == 0)
     {
       throw CommandError("training stopped before its first epoch ended: no model written");
@@ -393,10 +395,54 @@ RunTrain(int argc, char * argv[])
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::ostringstream summary;
-  summary << (trainer->GetAbortTraining() ? "stopped on request after epoch " : "epochs ") << trainer->GetEpoch() << ", best validation loss " << std::setprecision(4)
-          << trainer->GetBestValidationLoss() << " (epoch " << trainer->GetBestEpoch() << ")"
-          << (trainer->GetStoppedEarly() ? ", stopped early" : "");
+  summary << (trainer->GetAbortTraining() ? "stopped on request after epoch " : "epochs ") << trainer->GetEpoch()
+          << ", best validation loss " << std::setprecision(4) << trainer->GetBestValidationLoss() << " (epoch "
+          << trainer->GetBestEpoch() << ")" << (trainer->GetStoppedEarly() ? ", stopped early" : "");
   bar.Finish(summary.str());
+}
+} // namespace
+
+int
+RunTrain(int argc, char * argv[])
+{
+  ArgumentParser arguments(
+    "train",
+    "--images DIR_OR_GLOB... -o model.pt [options]",
+    "Trains the paper's autoencoder on defect-free images (directories expand to their image files; quote glob\n"
+    "patterns). Defaults follow Bergmann et al.: 10,000 random 128 x 128 patches per epoch with random 90-degree\n"
+    "rotations and flips, Adam (lr 2e-4, weight decay 1e-5), batch 128, up to 200 epochs, early stopping after\n"
+    "20 epochs without improvement of the loss on 20 % held-out patches (from --validation-images when given).\n"
+    "--scale, --normalize and the intensity range are stored in the model, so calibrate, segment, evaluate and the\n"
+    "filters apply them. The state is saved to a checkpoint after every epoch, and --resume continues an\n"
+    "interrupted run where it stopped; the training log (CSV) is rewritten after every epoch.");
+  DeclareTrainOptions(arguments);
+  if (!arguments.Parse(argc, argv))
+  {
+    return 0;
+  }
+  if (!arguments.Has("images") || !arguments.Has("output"))
+  {
+    throw UsageError("--images and --output are required");
+  }
+  // Keep freed memory in the process: LibTorch allocates every activation and gradient anew, and handing those
+  // megabytes back to the system only to fault them in again made training steps about 4x slower on the
+  // benchmark machine (Documentation/benchmarks.md).
+#if defined(__GLIBC__)
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+#endif
+  const std::string output = arguments.GetString("output");
+  const std::string logFile = arguments.Has("log") ? arguments.GetString("log") : output + ".log.csv";
+  const auto        files = ExpandImages(arguments.GetList("images"));
+  const auto        model = MakeTrainModel(arguments);
+  const auto        trainer = MakeTrainer(arguments, model, files, logFile);
+  std::cout << "training on " << files.size() << " images";
+  if (trainer->GetNumberOfValidationImages() > 0)
+  {
+    std::cout << ", validating on " << trainer->GetNumberOfValidationImages();
+  }
+  std::cout << std::endl;
+  TrainAndSave(trainer, model, arguments.GetFlag("resume"), output);
   std::cout << "model written to " << output << "; training log " << logFile << std::endl;
   const std::string curve = output + ".loss.png";
   if (PlotTrainingLog(logFile, curve))
@@ -485,22 +531,8 @@ RunCalibrate(int argc, char * argv[])
   const auto        model = LoadModel(modelPath);
   auto              calibrator = itk::ResidualThresholdCalibrator::New();
   const std::string rule = arguments.GetString("rule");
-  if (rule == "percentile")
-  {
-    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Percentile);
-  }
-  else if (rule == "max")
-  {
-    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::Maximum);
-  }
-  else if (rule == "min-area")
-  {
-    calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
-  }
-  else
-  {
-    throw UsageError("--rule must be percentile, max or min-area, got '" + rule + "'");
-  }
+  calibrator->SetRule(ParseEnumOption<itk::ResidualThresholdCalibratorEnums, itk::ResidualThresholdCalibratorEnums::Rule>(
+    "rule", rule, "percentile, max or min-area"));
   calibrator->SetPercentile(arguments.GetDouble("percentile"));
   calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
   const auto        files = ExpandImages(arguments.GetPositionals());
@@ -601,8 +633,9 @@ RunSegment(int argc, char * argv[])
     segmentation->SetInput1(image);
     segmentation->SetInput2(reconstruction);
     segmentation->SetDynamicRange(DynamicRange(image, model));
-    segmentation->SetResidual(residualKind == "l2" ? itk::ResidualSegmentationFilterEnums::Residual::L2
-                                                   : itk::ResidualSegmentationFilterEnums::Residual::SSIM);
+    segmentation->SetResidual(
+      ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+        "residual", residualKind, "ssim or l2"));
     segmentation->SetThreshold(threshold);
     segmentation->SetMinimumDefectArea(static_cast<itk::SizeValueType>(std::max(0L, minimumArea)));
     try

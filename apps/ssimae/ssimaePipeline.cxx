@@ -74,18 +74,8 @@ ResidualMap(const FloatImage2 *           image,
   filter->SetInput2(reconstruction);
   filter->SetDynamicRange(DynamicRange(image, model));
   filter->SetWindowSize(windowSize);
-  if (residual == "ssim")
-  {
-    filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::SSIM);
-  }
-  else if (residual == "l2")
-  {
-    filter->SetResidual(itk::ResidualSegmentationFilterEnums::Residual::L2);
-  }
-  else
-  {
-    throw UsageError("--residual must be 'ssim' or 'l2', got '" + residual + "'");
-  }
+  filter->SetResidual(ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+    "residual", residual, "ssim or l2"));
   try
   {
     filter->Update();

@@ -19,6 +19,8 @@
 #include "ssimaeEvaluate.h"
 #include "ssimaePipeline.h"
 
+#include "itkResidualSegmentationFilter.h"
+
 #include <limits>
 
 namespace ssimae {
@@ -34,10 +36,8 @@ ResidualSource::ResidualSource(const std::string & modelPath,
                                unsigned int        windowSize)
     : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride), m_WindowSize(windowSize)
 {
-  if (residual != "ssim" && residual != "l2")
-  {
-    throw UsageError("--residual must be 'ssim' or 'l2', got '" + residual + "'");
-  }
+  ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+    "residual", residual, "ssim or l2");
   if (!modelPath.empty())
   {
     m_Model = new Model{ LoadModel(modelPath) };

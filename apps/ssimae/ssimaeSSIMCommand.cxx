@@ -47,19 +47,8 @@ ComputeSSIM(const ArgumentParser & arguments, double dynamicRange)
   auto filter = FilterType::New();
   filter->SetInput1(first);
   filter->SetInput2(second);
-  const std::string window = arguments.GetString("window");
-  if (window == "gaussian")
-  {
-    filter->SetWindow(itk::SSIMImageFilterEnums::Window::Gaussian);
-  }
-  else if (window == "uniform")
-  {
-    filter->SetWindow(itk::SSIMImageFilterEnums::Window::Uniform);
-  }
-  else
-  {
-    throw UsageError("--window must be 'gaussian' or 'uniform', got '" + window + "'");
-  }
+  filter->SetWindow(ParseEnumOption<itk::SSIMImageFilterEnums, itk::SSIMImageFilterEnums::Window>(
+    "window", arguments.GetString("window"), "gaussian or uniform"));
   const long size = arguments.GetInteger("size");
   if (size <= 0 || size % 2 == 0)
   {
