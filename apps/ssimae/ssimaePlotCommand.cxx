@@ -20,9 +20,11 @@
 // RunPlotSubprocess() runs it under xvfb-run when that is installed.
 #include "ssimaeCommandLine.h"
 #include "ssimaePlot.h"
+#include "ssimaeTextFiles.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -37,37 +39,36 @@ std::vector<Curve>
 ReadCurves(const std::string & path)
 {
   RequireReadableFile(path, "curve file");
-  std::ifstream                               file(path);
-  std::vector<Curve>                          curves;
-  std::map<std::string, std::size_t>          index;
-  std::string                                 line;
-  std::size_t                                 number = 0;
-  while (std::getline(file, line))
+  std::ifstream                      file(path);
+  CsvReader                          reader(file, path);
+  std::vector<Curve>                 curves;
+  std::map<std::string, std::size_t> index;
+  std::vector<std::string>           fields;
+  while (reader.Next(fields))
   {
-    ++number;
-    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("series,", 0) == 0))
+    const std::string where = "curve file '" + path + "' line " + std::to_string(reader.GetLineNumber());
+    if ((fields.size() == 1 && fields[0].empty()) || fields[0].rfind('#', 0) == 0 ||
+        (reader.GetLineNumber() == 1 && fields[0] == "series"))
     {
       continue;
     }
-    std::istringstream fields(line);
-    std::string        name, x, y;
-    if (!std::getline(fields, name, ',') || !std::getline(fields, x, ',') || !std::getline(fields, y, ','))
+    if (fields.size() < 3)
     {
-      throw CommandError("curve file '" + path + "' line " + std::to_string(number) + ": expected series,x,y");
+      throw CommandError(where + ": expected series,x,y");
     }
-    if (!index.count(name))
+    if (!index.count(fields[0]))
     {
-      index[name] = curves.size();
-      curves.push_back(Curve{ name, {}, {} });
+      index[fields[0]] = curves.size();
+      curves.push_back(Curve{ fields[0], {}, {} });
     }
     try
     {
-      curves[index[name]].X.push_back(std::stod(x));
-      curves[index[name]].Y.push_back(std::stod(y));
+      curves[index[fields[0]]].X.push_back(std::stod(fields[1]));
+      curves[index[fields[0]]].Y.push_back(std::stod(fields[2]));
     }
     catch (const std::exception &)
     {
-      throw CommandError("curve file '" + path + "' line " + std::to_string(number) + ": not numbers: " + line);
+      throw CommandError(where + ": not numbers: '" + fields[1] + "', '" + fields[2] + "'");
     }
   }
   if (curves.empty())
@@ -128,18 +129,18 @@ namespace {
 bool
 OnPath(const std::string & program)
 {
-  const char * path = std::getenv("PATH");
-  std::string  directories = path ? path : "/usr/bin:/bin";
-  std::size_t  start = 0;
-  while (start <= directories.size())
+  const char *      path = std::getenv("PATH");
+  std::stringstream directories(path ? path : "/usr/bin:/bin");
+  std::string       directory;
+  while (std::getline(directories, directory, ':'))
   {
-    const std::size_t end = std::min(directories.find(':', start), directories.size());
-    const std::string candidate = directories.substr(start, end - start) + "/" + program;
-    if (access(candidate.c_str(), X_OK) == 0)
+    std::error_code ignored;
+    const auto      status = std::filesystem::status(std::filesystem::path(directory) / program, ignored);
+    if (std::filesystem::is_regular_file(status) &&
+        (status.permissions() & std::filesystem::perms::owner_exec) != std::filesystem::perms::none)
     {
       return true;
     }
-    start = end + 1;
   }
   return false;
 }
@@ -163,14 +164,13 @@ RunPlotSubprocess(const std::vector<std::string> & plotArguments)
     }
     command = { "xvfb-run", "-a" };
   }
-  char       self[4096];
-  const auto length = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (length <= 0)
+  std::error_code problem;
+  const auto      self = std::filesystem::read_symlink("/proc/self/exe", problem);
+  if (problem)
   {
     return "cannot locate the ssimae executable to draw the plots";
   }
-  self[length] = '\0';
-  command.push_back(self);
+  command.push_back(self.string());
   command.push_back("plot");
   command.insert(command.end(), plotArguments.begin(), plotArguments.end());
 

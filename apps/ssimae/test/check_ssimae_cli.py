@@ -90,6 +90,36 @@ def main(ssimae):
             for name in ["roc.png", "pro.png"]:
                 check(os.path.exists(os.path.join(tmp, "out", name)), f"{name} not drawn")
 
+        # RFC 4180 manifests: quoted names with commas and doubled quotes, CRLF line ends, a UTF-8 BOM; the same
+        # files under such names give the same areas. An unterminated quote is an error naming file and line.
+        quoted_lines = []
+        for line in lines:
+            if line.startswith("image,"):
+                continue  # the header
+            fields = line.split(",")
+            renamed = []
+            for field in fields[:3]:
+                if field:
+                    new = 'x, "' + field
+                    shutil.copy(os.path.join(tmp, field), os.path.join(tmp, new))
+                    field = '"' + new.replace('"', '""') + '"'
+                renamed.append(field)
+            quoted_lines.append(",".join(renamed + fields[3:]))
+        with open(os.path.join(tmp, "quoted.csv"), "w", newline="") as f:
+            f.write("\ufeffimage,mask,residual,category\r\n" + "\r\n".join(quoted_lines) + "\r\n")
+        code, output = run(ssimae, "evaluate", "--manifest", "quoted.csv", "-o", "quoted", "--threshold", "0.45",
+                           "--image-score-sigma", "0", "--reference", "none", cwd=tmp)
+        check(code == 0, f"evaluate on a quoted manifest failed: {output}")
+        if code == 0:
+            quoted = json.load(open(os.path.join(tmp, "quoted", "metrics.json")))
+            check(quoted["pixel_auroc"] == metrics["pixel_auroc"] and quoted["categories"] == metrics["categories"],
+                  "quoted manifest gives other areas")
+        with open(os.path.join(tmp, "broken.csv"), "w") as f:
+            f.write('image0.png,"mask0.png\n')
+        code, output = run(ssimae, "evaluate", "--manifest", "broken.csv", "-o", "broken", cwd=tmp)
+        check(code == 1 and "unterminated quoted field" in output and "broken.csv" in output and "line 1" in output,
+              f"unterminated quote: {code} {output}")
+
         # The default image score (maximum of the residual smoothed with a Gaussian of 4 px) and the blur reference
         # (1 - SSIM of each image and its Gaussian blur, L = the image's range without a model) against SciPy,
         # scikit-image and scikit-learn.
