@@ -41,7 +41,7 @@ public:
     L2 = 1
   };
 
-  /** The stable name of a residual kind ("ssim", "l2"; the names stored in model metadata), "INVALID" for a value
+  /** The stable name of a residual kind ("ssim", "l2"; the names stored in model metadata), "unknown" for a value
    * outside the enumeration. */
   static const char *
   ToString(Residual value);

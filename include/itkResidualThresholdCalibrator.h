@@ -48,7 +48,7 @@ public:
   };
 
   /** The stable name of a rule ("percentile", "max", "min-area"; the names of the command line and of
-   * ResidualThresholdCalibrator::Describe in model metadata), "INVALID" for a value outside the enumeration. */
+   * ResidualThresholdCalibrator::Describe in model metadata), "unknown" for a value outside the enumeration. */
   static const char *
   ToString(Rule value);
 

@@ -43,7 +43,7 @@ public:
     Uniform = 1
   };
 
-  /** The stable name of a window kind ("gaussian", "uniform"; the names of the command line), "INVALID" for a value
+  /** The stable name of a window kind ("gaussian", "uniform"; the names of the command line), "unknown" for a value
    * outside the enumeration. */
   static const char *
   ToString(Window value);

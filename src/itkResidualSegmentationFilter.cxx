@@ -16,44 +16,27 @@
  *
  *=========================================================================*/
 #include "itkResidualSegmentationFilter.h"
+#include "itkEnumNames.h"
 
 namespace itk {
 
 namespace {
-struct ResidualName
-{
-  ResidualSegmentationFilterEnums::Residual Value;
-  const char *                              Name;
+constexpr EnumNames::Entry<ResidualSegmentationFilterEnums::Residual> ResidualNames[] = {
+  { ResidualSegmentationFilterEnums::Residual::SSIM, "ssim" },
+  { ResidualSegmentationFilterEnums::Residual::L2, "l2" }
 };
-constexpr ResidualName ResidualNames[] = { { ResidualSegmentationFilterEnums::Residual::SSIM, "ssim" },
-                                           { ResidualSegmentationFilterEnums::Residual::L2, "l2" } };
 } // namespace
 
 const char *
 ResidualSegmentationFilterEnums::ToString(Residual value)
 {
-  for (const auto & entry : ResidualNames)
-  {
-    if (entry.Value == value)
-    {
-      return entry.Name;
-    }
-  }
-  return "INVALID";
+  return EnumNames::ToString(ResidualNames, value);
 }
 
 bool
 ResidualSegmentationFilterEnums::FromString(const std::string & name, Residual & value)
 {
-  for (const auto & entry : ResidualNames)
-  {
-    if (name == entry.Name)
-    {
-      value = entry.Value;
-      return true;
-    }
-  }
-  return false;
+  return EnumNames::FromString(ResidualNames, name, value);
 }
 
 std::ostream &

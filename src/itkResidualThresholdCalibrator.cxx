@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "itkResidualThresholdCalibrator.h"
 #include "itkDefectRegions.h"
+#include "itkEnumNames.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,41 +26,23 @@
 namespace itk {
 
 namespace {
-struct RuleName
-{
-  ResidualThresholdCalibratorEnums::Rule Value;
-  const char *                           Name;
+constexpr EnumNames::Entry<ResidualThresholdCalibratorEnums::Rule> RuleNames[] = {
+  { ResidualThresholdCalibratorEnums::Rule::Percentile, "percentile" },
+  { ResidualThresholdCalibratorEnums::Rule::Maximum, "max" },
+  { ResidualThresholdCalibratorEnums::Rule::MinimumArea, "min-area" }
 };
-constexpr RuleName RuleNames[] = { { ResidualThresholdCalibratorEnums::Rule::Percentile, "percentile" },
-                                   { ResidualThresholdCalibratorEnums::Rule::Maximum, "max" },
-                                   { ResidualThresholdCalibratorEnums::Rule::MinimumArea, "min-area" } };
 } // namespace
 
 const char *
 ResidualThresholdCalibratorEnums::ToString(Rule value)
 {
-  for (const auto & entry : RuleNames)
-  {
-    if (entry.Value == value)
-    {
-      return entry.Name;
-    }
-  }
-  return "INVALID";
+  return EnumNames::ToString(RuleNames, value);
 }
 
 bool
 ResidualThresholdCalibratorEnums::FromString(const std::string & name, Rule & value)
 {
-  for (const auto & entry : RuleNames)
-  {
-    if (name == entry.Name)
-    {
-      value = entry.Value;
-      return true;
-    }
-  }
-  return false;
+  return EnumNames::FromString(RuleNames, name, value);
 }
 
 std::ostream &

@@ -16,44 +16,27 @@
  *
  *=========================================================================*/
 #include "itkSSIMImageFilter.h"
+#include "itkEnumNames.h"
 
 namespace itk {
 
 namespace {
-struct WindowName
-{
-  SSIMImageFilterEnums::Window Value;
-  const char *                 Name;
+constexpr EnumNames::Entry<SSIMImageFilterEnums::Window> WindowNames[] = {
+  { SSIMImageFilterEnums::Window::Gaussian, "gaussian" },
+  { SSIMImageFilterEnums::Window::Uniform, "uniform" }
 };
-constexpr WindowName WindowNames[] = { { SSIMImageFilterEnums::Window::Gaussian, "gaussian" },
-                                       { SSIMImageFilterEnums::Window::Uniform, "uniform" } };
 } // namespace
 
 const char *
 SSIMImageFilterEnums::ToString(Window value)
 {
-  for (const auto & entry : WindowNames)
-  {
-    if (entry.Value == value)
-    {
-      return entry.Name;
-    }
-  }
-  return "INVALID";
+  return EnumNames::ToString(WindowNames, value);
 }
 
 bool
 SSIMImageFilterEnums::FromString(const std::string & name, Window & value)
 {
-  for (const auto & entry : WindowNames)
-  {
-    if (name == entry.Name)
-    {
-      value = entry.Value;
-      return true;
-    }
-  }
-  return false;
+  return EnumNames::FromString(WindowNames, name, value);
 }
 
 std::ostream &

@@ -25,6 +25,7 @@
 #include "itkSSIMImageFilter.h"
 
 #include <gtest/gtest.h>
+#include "itkSSIMAutoencoderTestUtilities.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -116,21 +117,7 @@ RewriteModelFile(const std::string &                        source,
   rewritten.save_to(destination);
 }
 
-// Files in `directory` whose names start with ".<stem>.partial-": AtomicFile's temporary files for <stem>.*.
-std::vector<std::string>
-TemporaryFilesOf(const std::string & directory, const std::string & stem)
-{
-  std::vector<std::string> found;
-  for (const auto & entry : std::filesystem::directory_iterator(directory))
-  {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("." + stem + ".partial-", 0) == 0)
-    {
-      found.push_back(name);
-    }
-  }
-  return found;
-}
+using itk::Testing::TemporaryFilesOf;
 } // namespace
 
 // Table 1 of the paper, written out: (input channels, output channels, kernel, output side) for 128 x 128 x 1.

@@ -22,6 +22,7 @@
 #include "itkCommand.h"
 
 #include <gtest/gtest.h>
+#include "itkSSIMAutoencoderTestUtilities.h"
 
 #include <cmath>
 #include <cstdio>
@@ -89,21 +90,7 @@ Reconstruction(const itk::AutoencoderModel * model)
   return out;
 }
 
-// Files in `directory` whose names start with ".<stem>.partial-": AtomicFile's temporary files for <stem>.*.
-std::vector<std::string>
-TemporaryFilesOf(const std::string & directory, const std::string & stem)
-{
-  std::vector<std::string> found;
-  for (const auto & entry : std::filesystem::directory_iterator(directory))
-  {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("." + stem + ".partial-", 0) == 0)
-    {
-      found.push_back(name);
-    }
-  }
-  return found;
-}
+using itk::Testing::TemporaryFilesOf;
 
 void
 ExpectThrowMentioning(const std::function<void()> & call, const std::string & fragment)

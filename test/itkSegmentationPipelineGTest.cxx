@@ -453,7 +453,7 @@ TEST(ResidualSegmentationFilterEnums, NamesRoundTrip)
   // The names stored in model metadata ("calibration.residual") and used on the command line.
   EXPECT_STREQ(Enums::ToString(Enums::Residual::SSIM), "ssim");
   EXPECT_STREQ(Enums::ToString(Enums::Residual::L2), "l2");
-  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Residual>(7)), "INVALID");
+  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Residual>(7)), "unknown");
   Enums::Residual unchanged = Enums::Residual::L2;
   EXPECT_FALSE(Enums::FromString("SSIM", unchanged));
   EXPECT_FALSE(Enums::FromString("", unchanged));
@@ -476,10 +476,10 @@ TEST(ResidualThresholdCalibratorEnums, NamesRoundTrip)
     printed << entry.first;
     EXPECT_EQ(printed.str(), entry.second);
   }
-  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Rule>(9)), "INVALID");
+  EXPECT_STREQ(Enums::ToString(static_cast<Enums::Rule>(9)), "unknown");
   Enums::Rule unchanged = Enums::Rule::MinimumArea;
   EXPECT_FALSE(Enums::FromString("minimum-area", unchanged));
-  EXPECT_FALSE(Enums::FromString("INVALID", unchanged));
+  EXPECT_FALSE(Enums::FromString("unknown", unchanged));
   EXPECT_EQ(unchanged, Enums::Rule::MinimumArea);
 }
 
