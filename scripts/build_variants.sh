@@ -4,7 +4,9 @@
 #   1. with Debian's clang instead of GCC: the library and its GoogleTests (no ssimae). Debian's ITK headers accept
 #      only GCC; scripts/clang/itk_compiler_detection_shim.h (forced include) lets clang read them;
 #   2. without VTK (find_package(VTK) disabled): the library, the GoogleTests and ssimae, whose plots then
-#      report that they are unavailable while everything else works.
+#      report that they are unavailable while everything else works;
+#   3. ssimae as a project of its own (apps/ssimae) against the module installed into a temporary prefix, with its
+#      command-line tests.
 #   bash scripts/build_variants.sh [BUILD_PREFIX]      (default: build-variant → build-variant-clang, -novtk)
 set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,4 +40,13 @@ if [ "$status" -ne 1 ] || ! grep -q "without VTK" "$prefix-novtk/plot.log"; then
   exit 1
 fi
 ctest --test-dir "$prefix-novtk" -j "$jobs" --output-on-failure --timeout 600 -R "ssimae\.|InstalledPackage|SSIMImageFilter"
-echo "variants passed: clang, without VTK"
+echo "== ssimae against the installed module"
+rm -rf "$prefix-install" "$prefix-app"
+cmake --install "$prefix-novtk" --prefix "$prefix-install" > /dev/null
+cmake -S "$source_dir/apps/ssimae" -B "$prefix-app" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix-install" > /dev/null
+cmake --build "$prefix-app" -j "$jobs"
+ldd "$prefix-app/bin/ssimae" | grep -q "$prefix-install/lib.*/libSSIMAutoencoder" || {
+  echo "the standalone ssimae does not link the installed libSSIMAutoencoder" >&2; exit 1; }
+ctest --test-dir "$prefix-app" --output-on-failure --timeout 600
+echo "variants passed: clang, without VTK, ssimae on the installed module"
