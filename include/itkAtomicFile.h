@@ -23,8 +23,7 @@
 #include <functional>
 #include <string>
 
-namespace itk
-{
+namespace itk {
 /** \class AtomicFile
  * \brief Writes a file so that readers see either the previous file or the complete new one.
  *
@@ -32,6 +31,9 @@ namespace itk
  * extension kept so that ITK's IO factories pick the same format), which is renamed over the target only after
  * the writer returned without error. On any failure the temporary file is removed, the previous target is left
  * untouched and an itk::ExceptionObject naming the target is thrown.
+ *
+ * A symbolic link is written through (the file it names is replaced and the link kept). An existing target that is a
+ * directory or not a regular file (device, pipe, socket) is refused.
  *
  * Formats that write several files (MetaImage `.mhd` + `.raw`, Analyze `.hdr` + `.img`) cannot be renamed as one
  * unit; IsAtomic() tells a caller so, and Write() then writes them in place.
@@ -44,6 +46,11 @@ public:
   /** The hidden temporary path beside `path`: `<dir>/.<stem>.partial-<random><extension>`. */
   static std::string
   TemporaryPath(const std::string & path);
+
+  /** The file Write() replaces: `path`, or the file a symbolic link at `path` names. Throws itk::ExceptionObject
+   * when that is a directory or exists and is not a regular file. */
+  static std::string
+  ResolveTarget(const std::string & path);
 
   /** False for the multi-file formats (`.mhd`, `.hdr`) written in place. */
   static bool

@@ -26,10 +26,8 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace itk
-{
-namespace
-{
+namespace itk {
+namespace {
 std::string
 Lowercase(std::string text)
 {
@@ -62,6 +60,41 @@ Fail(const std::string & path, const std::string & problem)
 } // namespace
 
 std::string
+AtomicFile::ResolveTarget(const std::string & path)
+{
+  std::error_code ignored;
+  const auto      status = std::filesystem::symlink_status(path, ignored);
+  if (!std::filesystem::exists(status))
+  {
+    return path;
+  }
+  // A link is written through: the file it names (which may not exist yet) is replaced, the link stays.
+  std::filesystem::path target(path);
+  for (int depth = 0; std::filesystem::is_symlink(std::filesystem::symlink_status(target, ignored)); ++depth)
+  {
+    std::error_code followed;
+    const auto      next = std::filesystem::read_symlink(target, followed);
+    if (followed || depth == 40)
+    {
+      Fail(path,
+           followed ? "cannot follow the symbolic link (" + followed.message() + ")"
+                    : std::string("too many levels of symbolic links"));
+    }
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  const auto targetStatus = std::filesystem::status(target, ignored);
+  if (std::filesystem::is_directory(targetStatus))
+  {
+    Fail(path, "it is a directory");
+  }
+  if (std::filesystem::exists(targetStatus) && !std::filesystem::is_regular_file(targetStatus))
+  {
+    Fail(path, "it exists and is not a regular file (a device, pipe or socket)");
+  }
+  return target.string();
+}
+
+std::string
 AtomicFile::TemporaryPath(const std::string & path)
 {
   const std::filesystem::path target(path);
@@ -87,11 +120,12 @@ AtomicFile::Write(const std::string & path, const std::function<void(const std::
   {
     Fail(path, "the file name is empty");
   }
-  if (!IsAtomic(path))
+  const std::string target = ResolveTarget(path);
+  if (!IsAtomic(target))
   {
     try
     {
-      write(path);
+      write(target);
     }
     catch (const ExceptionObject & error)
     {
@@ -103,7 +137,7 @@ AtomicFile::Write(const std::string & path, const std::function<void(const std::
     }
     return;
   }
-  const std::string temporary = TemporaryPath(path);
+  const std::string temporary = TemporaryPath(target);
   std::error_code   ignored;
   try
   {
@@ -120,7 +154,7 @@ AtomicFile::Write(const std::string & path, const std::function<void(const std::
     Fail(path, error.what());
   }
   std::error_code renamed;
-  std::filesystem::rename(temporary, path, renamed);
+  std::filesystem::rename(temporary, target, renamed);
   if (renamed)
   {
     std::filesystem::remove(temporary, ignored);

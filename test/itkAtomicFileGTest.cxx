@@ -26,8 +26,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace
-{
+namespace {
 namespace fs = std::filesystem;
 
 fs::path
@@ -129,4 +128,35 @@ TEST(AtomicFile, MultiFileFormatsAreWrittenInPlace)
   });
   EXPECT_EQ(written, path.string());
   EXPECT_EQ(Contents(path), "header");
+}
+
+TEST(AtomicFile, WritesThroughSymbolicLinksAndKeepsThem)
+{
+  const auto directory = FreshDirectory("symlink");
+  const auto real = directory / "real.csv";
+  const auto link = directory / "link.csv";
+  itk::AtomicFile::WriteText(real.string(), "old");
+  fs::create_symlink("real.csv", link);
+  itk::AtomicFile::WriteText(link.string(), "new");
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  EXPECT_EQ(Contents(real), "new");
+  EXPECT_EQ(FileCount(directory), 2u);
+}
+
+TEST(AtomicFile, RefusesDirectoriesAndOtherNonRegularTargets)
+{
+  const auto directory = FreshDirectory("nonregular");
+  fs::create_directory(directory / "out.png");
+  try
+  {
+    itk::AtomicFile::WriteText((directory / "out.png").string(), "x");
+    FAIL() << "no exception";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("is a directory"), std::string::npos);
+  }
+  EXPECT_TRUE(fs::is_directory(directory / "out.png"));
+  EXPECT_THROW(itk::AtomicFile::WriteText("/dev/null", "x"), itk::ExceptionObject);
+  EXPECT_EQ(FileCount(directory), 1u);
 }

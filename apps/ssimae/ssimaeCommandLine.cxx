@@ -42,9 +42,7 @@ constexpr long long LargestInteger = std::numeric_limits<int>::max();
 } // namespace
 
 ArgumentParser::ArgumentParser(std::string command, std::string usage, std::string description)
-  : m_Command(std::move(command))
-  , m_Usage(std::move(usage))
-  , m_Description(std::move(description))
+    : m_Command(std::move(command)), m_Usage(std::move(usage)), m_Description(std::move(description))
 {}
 
 void
@@ -107,11 +105,7 @@ namespace {
 class HelpFormatter : public CLI::Formatter
 {
 public:
-  explicit HelpFormatter(std::string usage)
-    : m_Usage(std::move(usage))
-  {
-    this->column_width(30);
-  }
+  explicit HelpFormatter(std::string usage) : m_Usage(std::move(usage)) { this->column_width(30); }
   std::string
   make_usage(const CLI::App *, std::string) const override
   {
@@ -154,8 +148,8 @@ ArgumentParser::MakeApp()
   }
   if (!m_PositionalName.empty())
   {
-    const int maximum = m_MaximumPositionals == 0 ? CLI::detail::expected_max_vector_size
-                                                  : static_cast<int>(m_MaximumPositionals);
+    const int maximum =
+      m_MaximumPositionals == 0 ? CLI::detail::expected_max_vector_size : static_cast<int>(m_MaximumPositionals);
     app->add_option(m_PositionalName, m_Positionals, m_PositionalHelp)
       ->type_name("")
       ->expected(static_cast<int>(m_MinimumPositionals), maximum)
@@ -374,6 +368,49 @@ RequireReadableFile(const std::string & path, const std::string & what)
   if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, error) == 0)
   {
     throw CommandError(what + " '" + path + "' is empty");
+  }
+}
+
+namespace {
+// The file a path names, links resolved; the path itself made absolute when it does not exist yet.
+std::filesystem::path
+Identity(const std::string & path)
+{
+  std::error_code error;
+  auto            resolved = std::filesystem::weakly_canonical(path, error);
+  return error ? std::filesystem::absolute(path, error) : resolved;
+}
+} // namespace
+
+void
+RequireSeparateOutputs(const std::vector<std::string> & outputs, const std::vector<std::string> & inputs)
+{
+  std::vector<std::pair<std::filesystem::path, std::string>> seen;
+  for (const auto & input : inputs)
+  {
+    if (!input.empty())
+    {
+      seen.emplace_back(Identity(input), input);
+    }
+  }
+  const std::size_t inputCount = seen.size();
+  for (const auto & output : outputs)
+  {
+    if (output.empty())
+    {
+      continue;
+    }
+    const auto identity = Identity(output);
+    for (std::size_t i = 0; i < seen.size(); ++i)
+    {
+      if (seen[i].first == identity)
+      {
+        throw CommandError(i < inputCount
+                             ? "output '" + output + "' is the input '" + seen[i].second + "': refusing to overwrite it"
+                             : "outputs '" + seen[i].second + "' and '" + output + "' name the same file");
+      }
+    }
+    seen.emplace_back(identity, output);
   }
 }
 

@@ -170,6 +170,11 @@ WriteTextAtomically(const std::string & path, const std::string & text);
 void
 MakeDirectory(const std::string & path);
 
+/** Refuses to write over an input: CommandError when one of `outputs` names the same file as one of `inputs` (links
+ * resolved), or two outputs name the same file. Empty names are skipped. */
+void
+RequireSeparateOutputs(const std::vector<std::string> & outputs, const std::vector<std::string> & inputs);
+
 /** Checks that a file exists and is readable; CommandError naming the file otherwise. */
 void
 RequireReadableFile(const std::string & path, const std::string & what);

@@ -238,12 +238,15 @@ DeclareEvaluateOptions(ArgumentParser & arguments)
   arguments.AddOption("mask-threshold", "V", "mask pixels > V are defect", "0");
   arguments.AddOption("pro-limit", "F", "false-positive-rate limit of AUPRO", "0.3");
   arguments.AddOption("worst", "N", "overlays written for the N worst false positives and false negatives", "3");
-  arguments.AddOption("reference", "blur|blur:S|none",
+  arguments.AddOption("reference",
+                      "blur|blur:S|none",
                       "also score Gaussian-blur 'reconstructions' (sigma 1, 2, 4 and 8 px of the model's grid, or S)\n"
                       "with the same residual and metrics; a model beats its reference when it beats the best sigma",
                       "blur");
-  arguments.AddOption("image-score-sigma", "S",
-                      "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)", "4");
+  arguments.AddOption("image-score-sigma",
+                      "S",
+                      "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)",
+                      "4");
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
 }
 
@@ -263,6 +266,10 @@ ReadEvaluateSettings(const ArgumentParser & arguments)
   settings.OutputDirectory = arguments.GetString("output");
   settings.MaskThreshold = arguments.GetDouble("mask-threshold");
   settings.PROLimit = arguments.GetDouble("pro-limit");
+  if (!(settings.PROLimit > 0.0 && settings.PROLimit <= 1.0))
+  {
+    throw UsageError("--pro-limit must be a false-positive rate in (0, 1], got " + arguments.GetString("pro-limit"));
+  }
   settings.ImageScoreSigma = arguments.GetDouble("image-score-sigma");
   if (!(settings.ImageScoreSigma >= 0.0))
   {
@@ -317,10 +324,10 @@ ReadCaseMask(const TestCase & testCase, const FloatImage2 * image, double maskTh
 
 // Reads every case, computes its residual maps and adds them to `evaluation`.
 TestSet
-LoadTestSet(std::vector<TestCase>              cases,
-            const EvaluateSettings &           settings,
-            ResidualSource &                   residuals,
-            itk::SegmentationEvaluation *      evaluation)
+LoadTestSet(std::vector<TestCase>         cases,
+            const EvaluateSettings &      settings,
+            ResidualSource &              residuals,
+            itk::SegmentationEvaluation * evaluation)
 {
   TestSet set;
   set.Cases = std::move(cases);
@@ -418,7 +425,8 @@ ComputeCategoryAreas(const TestSet &                                          se
     Json json = AreasJson(subset);
     if (withThreshold)
     {
-      json["at_threshold"] = ThresholdJson(subset->EvaluateThreshold(settings.Threshold, settings.MinimumArea), settings);
+      json["at_threshold"] =
+        ThresholdJson(subset->EvaluateThreshold(settings.Threshold, settings.MinimumArea), settings);
     }
     areas.PerCategory[category] = json;
   }
@@ -459,7 +467,8 @@ ScoreReferences(const TestSet & set, const EvaluateSettings & settings)
     CategoryAreas areas;
     if (perCategory)
     {
-      areas = ComputeCategoryAreas(set, [&](std::size_t i) { return set.ReferenceMaps[r][i]; }, settings, false);
+      areas = ComputeCategoryAreas(
+        set, [&](std::size_t i) { return set.ReferenceMaps[r][i]; }, settings, false);
       if (!(areas.MeanPixelAUROC <= results.BestCategoryMean)) // NaN-safe maximum
       {
         results.BestCategoryMean = areas.MeanPixelAUROC;
@@ -599,8 +608,14 @@ WriteCurvesAndPlots(const itk::SegmentationEvaluation * evaluation, const std::s
     RunPlotSubprocess({ directory + "/roc.csv", "--output", directory + "/roc.png", "--title", rocTitle.str() });
   if (problem.empty())
   {
-    problem = RunPlotSubprocess({ directory + "/pro.csv", "--output", directory + "/pro.png", "--title",
-                                  proTitle.str(), "--ylabel", "per-region overlap", "--xmax",
+    problem = RunPlotSubprocess({ directory + "/pro.csv",
+                                  "--output",
+                                  directory + "/pro.png",
+                                  "--title",
+                                  proTitle.str(),
+                                  "--ylabel",
+                                  "per-region overlap",
+                                  "--xmax",
                                   FormatNumber(evaluation->GetPROLimit()) });
   }
   if (!problem.empty())
@@ -618,7 +633,8 @@ WriteWorstOverlays(const itk::SegmentationEvaluation * evaluation,
 {
   const auto write = [&](const Outcome & outcome, const std::string & kind, std::size_t rank) {
     const auto i = outcome.Index;
-    WriteOverlayImage(set.Images[i], set.Masks[i],
+    WriteOverlayImage(set.Images[i],
+                      set.Masks[i],
                       evaluation->PredictedMask(i, settings.Threshold, settings.MinimumArea),
                       settings.OutputDirectory + "/worst_" + kind + "_" + std::to_string(rank) + ".png");
   };
@@ -724,8 +740,8 @@ RunEvaluate(int argc, char * argv[])
   CategoryAreas modelAreas;
   if (set.Categories.size() > 1)
   {
-    modelAreas =
-      ComputeCategoryAreas(set, [&](std::size_t i) { return residuals.Cached(i); }, settings, settings.HaveThreshold());
+    modelAreas = ComputeCategoryAreas(
+      set, [&](std::size_t i) { return residuals.Cached(i); }, settings, settings.HaveThreshold());
   }
   const ReferenceResults reference = ScoreReferences(set, settings);
   WriteTextAtomically(settings.OutputDirectory + "/metrics.json",

@@ -108,7 +108,19 @@ template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
 ReadFloatImage(const std::string & path)
 {
-  RequireReadableFile(path, "image");
+  // Refused before reading: more dimensions than the command works in (no silent first slice), and pixels other
+  // than grey or RGB (RGB becomes its luminance, as ITK converts it; alpha and other channel counts are refused).
+  const auto info = ReadImageFileInfo(path);
+  if (info.Dimension > VDimension)
+  {
+    throw CommandError("image '" + path + "' is " + std::to_string(info.Dimension) + "D; this command reads " +
+                       std::to_string(VDimension) + "D images");
+  }
+  if (info.Components != 1 && info.Components != 3)
+  {
+    throw CommandError("image '" + path + "' has " + std::to_string(info.Components) +
+                       " channels; grey or RGB images are read (convert RGBA and other multi-channel images to grey)");
+  }
   using ImageType = itk::Image<float, VDimension>;
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(path);
@@ -122,9 +134,16 @@ ReadFloatImage(const std::string & path)
   }
   typename ImageType::Pointer image = reader->GetOutput();
   image->DisconnectPipeline();
-  if (image->GetLargestPossibleRegion().GetNumberOfPixels() == 0)
+  const auto count = image->GetLargestPossibleRegion().GetNumberOfPixels();
+  if (count == 0)
   {
     throw CommandError("image '" + path + "' has no pixels");
+  }
+  const float * pixels = image->GetBufferPointer();
+  const auto    notFinite = std::count_if(pixels, pixels + count, [](float value) { return !std::isfinite(value); });
+  if (notFinite > 0)
+  {
+    throw CommandError("image '" + path + "' has " + std::to_string(notFinite) + " NaN or infinite pixel(s)");
   }
   return image;
 }

@@ -22,6 +22,7 @@
 #include "ssimaePlot.h"
 #include "ssimaeTextFiles.h"
 
+#include "itkAtomicFile.h"
 #include "itkAutoencoderReconstructionFilter.h"
 #include "itkAutoencoderTrainer.h"
 #include "itkImageFileReader.h"
@@ -36,9 +37,10 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #if defined(__GLIBC__)
-#  include <malloc.h>
+#include <malloc.h>
 #endif
 
 namespace ssimae {
@@ -87,8 +89,8 @@ MatchesWildcard(const char * name, const char * pattern)
     }
     if (*pattern == '[' && std::strchr(pattern + 1, ']'))
     {
-      const bool negated = pattern[1] == '!' || pattern[1] == '^';
-      bool       found = false;
+      const bool   negated = pattern[1] == '!' || pattern[1] == '^';
+      bool         found = false;
       const char * p = pattern + (negated ? 2 : 1);
       for (bool first = true; *p && (first || *p != ']'); ++p, first = false)
       {
@@ -182,13 +184,11 @@ ExpandImages(const std::vector<std::string> & arguments)
   return files;
 }
 
+// The file name without its directory and last extension, as the Python twin names its outputs.
 std::string
 BaseName(const std::string & path)
 {
-  const auto  slash = path.find_last_of('/');
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  const auto  dot = name.find('.');
-  return dot == std::string::npos ? name : name.substr(0, dot);
+  return std::filesystem::path(path).stem().string();
 }
 
 // Draws the training log's loss curves (epoch against training and validation loss) into a PNG, with the points
@@ -217,8 +217,17 @@ PlotTrainingLog(const std::string & logFile, const std::string & png)
   }
   const std::string points = png.substr(0, png.size() - 4) + ".csv";
   WriteTextAtomically(points, curves.str());
-  const auto problem = RunPlotSubprocess({ points, "--output", png, "--title", "Training", "--xlabel", "epoch",
-                                           "--ylabel", "loss", "--xmax", std::to_string(epochs) });
+  const auto problem = RunPlotSubprocess({ points,
+                                           "--output",
+                                           png,
+                                           "--title",
+                                           "Training",
+                                           "--xlabel",
+                                           "epoch",
+                                           "--ylabel",
+                                           "loss",
+                                           "--xmax",
+                                           std::to_string(epochs) });
   if (!problem.empty())
   {
     std::cout << "loss curve not drawn: " << problem << std::endl;
@@ -273,11 +282,14 @@ DeclareTrainOptions(ArgumentParser & arguments)
   arguments.AddOption("batch", "N", "batch size", "128");
   arguments.AddOption("lr", "RATE", "Adam learning rate", "0.0002");
   arguments.AddOption("patience", "N", "early-stopping patience in epochs (0: off)", "20");
-  arguments.AddListOption("validation-images", "DIR_OR_GLOB",
-                          "defect-free images held out for the validation loss (default: patches of the training images)");
+  arguments.AddListOption(
+    "validation-images",
+    "DIR_OR_GLOB",
+    "defect-free images held out for the validation loss (default: patches of the training images)");
   arguments.AddOption("scale", "S", "image scale the network works at (0.5: half size)", "1");
   arguments.AddOption("normalize", "global|per-image", "intensity normalisation", "global");
-  arguments.AddOption("augment", "none|flip|flip+rot90|rotate[:DEG]",
+  arguments.AddOption("augment",
+                      "none|flip|flip+rot90|rotate[:DEG]",
                       "patch augmentation (rotate: mirroring and small rotations up to DEG degrees, default 10)",
                       "flip+rot90");
   arguments.AddFlag("no-augment", "same as --augment none");
@@ -303,8 +315,8 @@ MakeTrainModel(const ArgumentParser & arguments)
   }
   model->SetImageScale(scale);
   using Enums = itk::AutoencoderModelEnums;
-  model->SetIntensityNormalization(ParseEnumOption<Enums, Enums::Normalization>(
-    "normalize", arguments.GetString("normalize"), "global or per-image"));
+  model->SetIntensityNormalization(
+    ParseEnumOption<Enums, Enums::Normalization>("normalize", arguments.GetString("normalize"), "global or per-image"));
   model->SetLoss(ParseEnumOption<Enums, Enums::Loss>("loss", arguments.GetString("loss"), "ssim, l2, l1 or ssim+l1"));
   return model;
 }
@@ -327,8 +339,10 @@ AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::stri
 
 // A trainer with the images and every setting of the command line.
 itk::AutoencoderTrainer::Pointer
-MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, const std::vector<std::string> & files,
-            const std::string & logFile)
+MakeTrainer(const ArgumentParser &           arguments,
+            itk::AutoencoderModel *          model,
+            const std::vector<std::string> & files,
+            const std::string &              logFile)
 {
   const std::string output = arguments.GetString("output");
   auto              trainer = itk::AutoencoderTrainer::New();
@@ -349,7 +363,12 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
   trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
   if (arguments.Has("threads"))
   {
-    trainer->SetNumberOfThreads(static_cast<unsigned int>(arguments.GetPositiveInteger("threads")));
+    const auto threads = arguments.GetPositiveInteger("threads");
+    if (threads > 1024)
+    {
+      throw UsageError("--threads must be at most 1024, got " + std::to_string(threads));
+    }
+    trainer->SetNumberOfThreads(static_cast<unsigned int>(threads));
   }
   trainer->SetCheckpointFile(arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint");
   return trainer;
@@ -434,8 +453,17 @@ RunTrain(int argc, char * argv[])
   const std::string output = arguments.GetString("output");
   const std::string logFile = arguments.Has("log") ? arguments.GetString("log") : output + ".log.csv";
   const auto        files = ExpandImages(arguments.GetList("images"));
-  const auto        model = MakeTrainModel(arguments);
-  const auto        trainer = MakeTrainer(arguments, model, files, logFile);
+  const std::string checkpoint =
+    arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint";
+  std::vector<std::string> inputs = files;
+  if (arguments.Has("validation-images"))
+  {
+    const auto validation = ExpandImages(arguments.GetList("validation-images"));
+    inputs.insert(inputs.end(), validation.begin(), validation.end());
+  }
+  RequireSeparateOutputs({ output, logFile, checkpoint, output + ".loss.png", output + ".loss.csv" }, inputs);
+  const auto model = MakeTrainModel(arguments);
+  const auto trainer = MakeTrainer(arguments, model, files, logFile);
   std::cout << "training on " << files.size() << " images";
   if (trainer->GetNumberOfValidationImages() > 0)
   {
@@ -475,7 +503,14 @@ RunReconstruct(int argc, char * argv[])
     throw UsageError("--model and --output are required");
   }
   const std::string input = arguments.GetPositionals()[0];
-  RequireReadableFile(input, "image");
+  const std::string output = arguments.GetString("output");
+  const auto        info = ReadImageFileInfo(input);
+  if (info.Dimension > 2 || (info.Components != 1 && info.Components != 3))
+  {
+    throw CommandError("image '" + input + "' is " + std::to_string(info.Dimension) + "D with " +
+                       std::to_string(info.Components) + " channel(s); reconstruct reads 2D grey or RGB images");
+  }
+  RequireSeparateOutputs({ output }, { input, arguments.GetString("model") });
   const auto model = LoadModel(arguments.GetString("model"));
   using ReaderType = itk::ImageFileReader<FloatImage2>;
   auto reader = ReaderType::New();
@@ -489,11 +524,14 @@ RunReconstruct(int argc, char * argv[])
   filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) { bar.Update(filter->GetProgress()); });
   auto writer = itk::ImageFileWriter<FloatImage2>::New();
   writer->SetInput(filter->GetOutput());
-  writer->SetFileName(arguments.GetString("output"));
   writer->SetNumberOfStreamDivisions(static_cast<unsigned int>(arguments.GetPositiveInteger("pieces")));
   try
   {
-    writer->Update();
+    // Streamed into a temporary file beside the output, renamed when complete (itk::AtomicFile).
+    itk::AtomicFile::Write(output, [&writer](const std::string & target) {
+      writer->SetFileName(target);
+      writer->Update();
+    });
   }
   catch (const itk::ExceptionObject & error)
   {
@@ -531,14 +569,17 @@ RunCalibrate(int argc, char * argv[])
   const auto        model = LoadModel(modelPath);
   auto              calibrator = itk::ResidualThresholdCalibrator::New();
   const std::string rule = arguments.GetString("rule");
-  calibrator->SetRule(ParseEnumOption<itk::ResidualThresholdCalibratorEnums, itk::ResidualThresholdCalibratorEnums::Rule>(
-    "rule", rule, "percentile, max or min-area"));
+  calibrator->SetRule(
+    ParseEnumOption<itk::ResidualThresholdCalibratorEnums, itk::ResidualThresholdCalibratorEnums::Rule>(
+      "rule", rule, "percentile, max or min-area"));
   calibrator->SetPercentile(arguments.GetDouble("percentile"));
   calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
   const auto        files = ExpandImages(arguments.GetPositionals());
   const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
   const std::string residualKind = arguments.GetString("residual");
-  ProgressBar       bar("calibrate");
+  ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+    "residual", residualKind, "ssim or l2");
+  ProgressBar bar("calibrate");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     const auto image = ReadFloatImage<2>(files[i]);
@@ -611,6 +652,9 @@ RunSegment(int argc, char * argv[])
   {
     residualKind = "ssim";
   }
+  const auto residual =
+    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+      "residual", residualKind, "ssim or l2");
   long minimumArea = 0;
   if (arguments.Has("min-area"))
   {
@@ -618,12 +662,37 @@ RunSegment(int argc, char * argv[])
   }
   else if (!model->GetMetadataValue("calibration.min_area").empty())
   {
-    minimumArea = std::stol(model->GetMetadataValue("calibration.min_area"));
+    const std::string stored = model->GetMetadataValue("calibration.min_area");
+    char *            end = nullptr;
+    minimumArea = std::strtol(stored.c_str(), &end, 10);
+    if (*end != '\0' || minimumArea < 0)
+    {
+      throw CommandError("the model's calibration.min_area '" + stored + "' is not a whole number >= 0");
+    }
   }
   const std::string outputDirectory = arguments.GetString("output");
   MakeDirectory(outputDirectory);
-  const auto  files = ExpandImages(arguments.GetPositionals());
-  const auto  stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
+  const auto                         files = ExpandImages(arguments.GetPositionals());
+  const auto                         stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
+  std::vector<std::string>           outputs;
+  std::map<std::string, std::string> fileOfName;
+  for (const auto & file : files)
+  {
+    const auto named = fileOfName.emplace(BaseName(file), file);
+    if (!named.second)
+    {
+      throw CommandError("'" + named.first->second + "' and '" + file + "' would both be written as " +
+                         outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
+    }
+    const std::string prefix = outputDirectory + "/" + BaseName(file);
+    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png" })
+    {
+      outputs.push_back(prefix + suffix);
+    }
+  }
+  std::vector<std::string> inputs = files;
+  inputs.push_back(arguments.GetString("model"));
+  RequireSeparateOutputs(outputs, inputs);
   ProgressBar bar("segment");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
@@ -633,9 +702,7 @@ RunSegment(int argc, char * argv[])
     segmentation->SetInput1(image);
     segmentation->SetInput2(reconstruction);
     segmentation->SetDynamicRange(DynamicRange(image, model));
-    segmentation->SetResidual(
-      ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-        "residual", residualKind, "ssim or l2"));
+    segmentation->SetResidual(residual);
     segmentation->SetThreshold(threshold);
     segmentation->SetMinimumDefectArea(static_cast<itk::SizeValueType>(std::max(0L, minimumArea)));
     try

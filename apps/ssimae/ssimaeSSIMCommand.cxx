@@ -122,8 +122,13 @@ RunSSIM(int argc, char * argv[])
     return 0;
   }
   const auto & files = arguments.GetPositionals();
-  const auto   info1 = ReadImageFileInfo(files[0]);
-  const auto   info2 = ReadImageFileInfo(files[1]);
+  RequireSeparateOutputs({ arguments.GetString("output"),
+                           arguments.GetString("luminance"),
+                           arguments.GetString("contrast"),
+                           arguments.GetString("structure") },
+                         files);
+  const auto info1 = ReadImageFileInfo(files[0]);
+  const auto info2 = ReadImageFileInfo(files[1]);
   if (info1.Dimension != info2.Dimension)
   {
     throw CommandError("images differ in dimension: '" + files[0] + "' is " + std::to_string(info1.Dimension) + "D, '" +
