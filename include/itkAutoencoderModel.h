@@ -131,8 +131,14 @@ public:
   using NormalizationEnum = AutoencoderModelEnums::Normalization;
   using MetadataType = std::map<std::string, std::string>;
 
-  /** Version of the file format written by Save(). */
-  static constexpr unsigned int FormatVersion = 2;
+  /** Version of the file format written by Save(). Format 3 adds a checksum of every setting (sizes, loss, intensity
+   * mapping, threshold, scale, metadata) beside the weights' checksum; formats 1 and 2 still load. */
+  static constexpr unsigned int FormatVersion = 3;
+
+  /** Largest latent size and number of channels a model may have (Initialize() and Load() refuse larger ones before
+   * allocating anything). */
+  static constexpr unsigned int MaximumLatentSize = 16384;
+  static constexpr unsigned int MaximumNumberOfChannels = 64;
 
   /** Architecture. Default: Paper. Takes effect at Initialize(). */
   itkSetEnumMacro(Architecture, ArchitectureEnum);

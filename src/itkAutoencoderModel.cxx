@@ -94,6 +94,34 @@ WeightsChecksum(PaperAutoencoder & network)
   return static_cast<int64_t>(hash);
 }
 
+// FNV-1a over every field that changes results (sizes, loss, intensity mapping, threshold, scale, metadata) in a
+// canonical text form (doubles in hexadecimal, so the checksum covers their exact bits). Stored since format 3.
+int64_t
+FieldsChecksum(const ModelFields & fields)
+{
+  std::ostringstream text;
+  text << std::hexfloat << AutoencoderModelEnums::ToString(fields.Architecture) << '\n'
+       << fields.PatchSize << '\n'
+       << fields.NumberOfChannels << '\n'
+       << fields.LatentSize << '\n'
+       << AutoencoderModelEnums::ToString(fields.Loss) << '\n'
+       << fields.IntensityMinimum << '\n'
+       << fields.IntensityMaximum << '\n'
+       << fields.Threshold << '\n'
+       << AutoencoderModelEnums::ToString(fields.IntensityNormalization) << '\n'
+       << fields.ImageScale << '\n';
+  for (const auto & entry : fields.Metadata)
+  {
+    text << entry.first.size() << ':' << entry.first << entry.second.size() << ':' << entry.second << '\n';
+  }
+  uint64_t hash = 14695981039346656037ull;
+  for (const char c : text.str())
+  {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return static_cast<int64_t>(hash);
+}
+
 void
 RequireFile(const std::string & fileName, const char * what)
 {
@@ -143,6 +171,7 @@ WriteFields(torch::serialize::OutputArchive & archive, const ModelFields & field
   }
   archive.write("ssimae.metadata_keys", c10::IValue(keys));
   archive.write("ssimae.metadata_values", c10::IValue(values));
+  archive.write("ssimae.fields_checksum", c10::IValue(FieldsChecksum(fields)));
 }
 
 void
@@ -229,7 +258,27 @@ public:
       fields.ImageScale = this->ReadImageScale();
     }
     fields.Metadata = this->ReadMetadata();
+    this->CheckSizes(fields);
+    m_Version = version;
     return fields;
+  }
+
+  // Format 3 and later store a checksum of the fields; one present is checked whatever the version says.
+  void
+  CheckFieldsChecksum(const ModelFields & fields)
+  {
+    c10::IValue checksum;
+    const bool  stored = m_Archive.try_read("ssimae.fields_checksum", checksum);
+    if (!stored && m_Version >= 3)
+    {
+      Fail(m_FileName, "is corrupt: it lacks the checksum of its settings");
+    }
+    if (stored && (!checksum.isInt() || checksum.toInt() != FieldsChecksum(fields)))
+    {
+      Fail(m_FileName,
+           "is corrupt: its settings (threshold, intensity range, normalisation, scale or metadata) do not match "
+           "their checksum");
+    }
   }
 
   // The network the fields describe, with the stored weights, checked against the fields and the checksum.
@@ -262,6 +311,35 @@ public:
   }
 
 private:
+  // Sizes are checked before any network is built: a damaged file must not make Load() allocate gigabytes.
+  void
+  CheckSizes(const ModelFields & fields)
+  {
+    const auto patch = fields.PatchSize;
+    if (patch != 32 && patch != 64 && patch != 128 && patch != 256)
+    {
+      Fail(m_FileName, "has patch size ", patch, "; supported are 32, 64, 128 and 256");
+    }
+    if (fields.NumberOfChannels < 1 || fields.NumberOfChannels > AutoencoderModel::MaximumNumberOfChannels)
+    {
+      Fail(m_FileName,
+           "has ",
+           fields.NumberOfChannels,
+           " channels; 1 to ",
+           AutoencoderModel::MaximumNumberOfChannels,
+           " are supported");
+    }
+    if (fields.LatentSize < 1 || fields.LatentSize > AutoencoderModel::MaximumLatentSize)
+    {
+      Fail(m_FileName,
+           "has latent size ",
+           fields.LatentSize,
+           "; 1 to ",
+           AutoencoderModel::MaximumLatentSize,
+           " are supported");
+    }
+  }
+
   c10::IValue
   Read(const char * key)
   {
@@ -373,6 +451,7 @@ private:
 
   std::string                    m_FileName;
   torch::serialize::InputArchive m_Archive;
+  int64_t                        m_Version{ 0 };
 };
 } // namespace
 
@@ -477,6 +556,13 @@ AutoencoderModel::Initialize(unsigned int seed)
   {
     itkExceptionMacro("Initialize() builds the paper network; a TorchScript model comes from LoadTorchScript()");
   }
+  if (m_NumberOfChannels < 1 || m_NumberOfChannels > MaximumNumberOfChannels || m_LatentSize < 1 ||
+      m_LatentSize > MaximumLatentSize)
+  {
+    itkExceptionMacro("cannot build the network: " << m_NumberOfChannels << " channels (1 to "
+                                                   << MaximumNumberOfChannels << ") and latent size " << m_LatentSize
+                                                   << " (1 to " << MaximumLatentSize << ") are asked for");
+  }
   try
   {
     torch::manual_seed(seed);
@@ -549,6 +635,7 @@ AutoencoderModel::Load(const std::string & fileName)
     ModelFileReader reader(fileName);
     fields = reader.ReadFields();
     network = reader.ReadNetwork(fields);
+    reader.CheckFieldsChecksum(fields);
   }
   catch (const ModelFileProblem & problem)
   {

@@ -410,10 +410,58 @@ TEST(AutoencoderModel, FormatOneFilesLoadWithGlobalNormalizationAndScaleOne)
   RewriteModelFile(current,
                    TemporaryFile("format-1.pt"),
                    { { "ssimae.format_version", c10::IValue(int64_t{ 1 }) } },
-                   { "ssimae.intensity_normalization", "ssimae.image_scale" });
+                   { "ssimae.intensity_normalization", "ssimae.image_scale", "ssimae.fields_checksum" });
   loaded->Load(TemporaryFile("format-1.pt"));
   EXPECT_EQ(loaded->GetIntensityNormalization(), itk::AutoencoderModelEnums::Normalization::Global);
   EXPECT_EQ(loaded->GetImageScale(), 1.0);
+}
+
+// Format 3: every setting that changes results is covered by a checksum, and sizes are checked before allocation.
+TEST(AutoencoderModel, SettingsAreCoveredByAChecksum)
+{
+  const std::string good = TemporaryFile("integrity.pt");
+  auto              model = SmallModel(8, 3);
+  model->SetThreshold(0.3);
+  model->SetMetadataValue("calibration", "percentile 99.5");
+  model->Save(good);
+  auto loaded = itk::AutoencoderModel::New();
+  loaded->Load(good);
+  EXPECT_EQ(loaded->GetThreshold(), 0.3);
+
+  const auto changed = [&](const std::string &                        name,
+                           const std::map<std::string, c10::IValue> & replaced,
+                           const std::set<std::string> &              removed = {}) {
+    RewriteModelFile(good, TemporaryFile(name), replaced, removed);
+    return TemporaryFile(name);
+  };
+  const std::string threshold = changed("threshold.pt", { { "ssimae.threshold", c10::IValue(0.9) } });
+  ExpectThrowMentioning([&] { loaded->Load(threshold); }, { "threshold.pt", "checksum" });
+  const std::string range = changed("range.pt", { { "ssimae.intensity_maximum", c10::IValue(65535.0) } });
+  ExpectThrowMentioning([&] { loaded->Load(range); }, { "range.pt", "checksum" });
+  c10::List<std::string> values;
+  values.push_back("percentile 50");
+  const std::string metadata = changed("metadata.pt", { { "ssimae.metadata_values", c10::IValue(values) } });
+  ExpectThrowMentioning([&] { loaded->Load(metadata); }, { "metadata.pt", "checksum" });
+  // A version lowered to 2 does not switch the check off while the checksum is there; without it, 3 is refused.
+  const std::string downgraded =
+    changed("downgraded.pt",
+            { { "ssimae.format_version", c10::IValue(int64_t{ 2 }) }, { "ssimae.threshold", c10::IValue(0.9) } });
+  ExpectThrowMentioning([&] { loaded->Load(downgraded); }, { "downgraded.pt", "checksum" });
+  const std::string missing = changed("missing-checksum.pt", {}, { "ssimae.fields_checksum" });
+  ExpectThrowMentioning([&] { loaded->Load(missing); }, { "missing-checksum.pt", "lacks the checksum" });
+  // A format-2 file (no settings checksum) still loads.
+  const std::string format2 =
+    changed("format-2.pt", { { "ssimae.format_version", c10::IValue(int64_t{ 2 }) } }, { "ssimae.fields_checksum" });
+  loaded->Load(format2);
+  EXPECT_EQ(loaded->GetThreshold(), 0.3);
+  // Absurd sizes are refused before a network is built.
+  const std::string huge = changed("huge-latent.pt", { { "ssimae.latent_size", c10::IValue(int64_t{ 1000000000 }) } });
+  ExpectThrowMentioning([&] { loaded->Load(huge); }, { "huge-latent.pt", "latent size 1000000000" });
+  const std::string patch = changed("odd-patch.pt", { { "ssimae.patch_size", c10::IValue(int64_t{ 48 }) } });
+  ExpectThrowMentioning([&] { loaded->Load(patch); }, { "odd-patch.pt", "patch size 48" });
+  auto big = itk::AutoencoderModel::New();
+  big->SetLatentSize(itk::AutoencoderModel::MaximumLatentSize + 1);
+  EXPECT_THROW(big->Initialize(), itk::ExceptionObject);
 }
 
 TEST(AutoencoderModel, SaveIntoAMissingDirectoryThrowsNamingThePath)
