@@ -27,10 +27,11 @@ cmake -S "$source_dir" -B "$prefix-novtk" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 grep -q "built without plots" "$prefix-novtk/configure.log" || { cat "$prefix-novtk/configure.log"; exit 1; }
 rm -rf "$prefix-install" "$prefix-app"
 cmake --install "$main_build" --prefix "$prefix-install" > /dev/null
+mkdir -p "$prefix-app"
 cmake -S "$source_dir/apps/ssimae" -B "$prefix-app" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix-install" -DCMAKE_DISABLE_FIND_PACKAGE_VTK=ON -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON \
-  > "$prefix-app.configure.log"
-grep -q "built without plots" "$prefix-app.configure.log" || { cat "$prefix-app.configure.log"; exit 1; }
+  > "$prefix-app/configure.log"
+grep -q "built without plots" "$prefix-app/configure.log" || { cat "$prefix-app/configure.log"; exit 1; }
 cmake --build "$prefix-app" -j "$jobs"
 ssimae="$prefix-app/bin/ssimae"
 ldd "$ssimae" | grep -q "$prefix-install/lib.*/libSSIMAutoencoder" || {
