@@ -616,6 +616,35 @@ RunCalibrate(int argc, char * argv[])
   return 0;
 }
 
+namespace {
+// segment writes OUTDIR/<name>_* per image: refuses two images with one name, and outputs that would replace an input.
+void
+RequireSegmentOutputsFree(const std::vector<std::string> & files,
+                          const std::string &              outputDirectory,
+                          const std::string &              modelFile)
+{
+  std::vector<std::string>           outputs;
+  std::map<std::string, std::string> fileOfName;
+  for (const auto & file : files)
+  {
+    const auto named = fileOfName.emplace(BaseName(file), file);
+    if (!named.second)
+    {
+      throw CommandError("'" + named.first->second + "' and '" + file + "' would both be written as " +
+                         outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
+    }
+    const std::string prefix = outputDirectory + "/" + BaseName(file);
+    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png" })
+    {
+      outputs.push_back(prefix + suffix);
+    }
+  }
+  std::vector<std::string> inputs = files;
+  inputs.push_back(modelFile);
+  RequireSeparateOutputs(outputs, inputs);
+}
+} // namespace
+
 int
 RunSegment(int argc, char * argv[])
 {
@@ -672,27 +701,9 @@ RunSegment(int argc, char * argv[])
   }
   const std::string outputDirectory = arguments.GetString("output");
   MakeDirectory(outputDirectory);
-  const auto                         files = ExpandImages(arguments.GetPositionals());
-  const auto                         stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
-  std::vector<std::string>           outputs;
-  std::map<std::string, std::string> fileOfName;
-  for (const auto & file : files)
-  {
-    const auto named = fileOfName.emplace(BaseName(file), file);
-    if (!named.second)
-    {
-      throw CommandError("'" + named.first->second + "' and '" + file + "' would both be written as " +
-                         outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
-    }
-    const std::string prefix = outputDirectory + "/" + BaseName(file);
-    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png" })
-    {
-      outputs.push_back(prefix + suffix);
-    }
-  }
-  std::vector<std::string> inputs = files;
-  inputs.push_back(arguments.GetString("model"));
-  RequireSeparateOutputs(outputs, inputs);
+  const auto files = ExpandImages(arguments.GetPositionals());
+  const auto stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
+  RequireSegmentOutputsFree(files, outputDirectory, arguments.GetString("model"));
   ProgressBar bar("segment");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
