@@ -24,8 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace CLI
-{
+namespace CLI {
 class App;
 }
 
@@ -114,17 +113,17 @@ private:
   std::unique_ptr<CLI::App>
   MakeApp();
 
-  std::string                                     m_Command;
-  std::string                                     m_Usage;
-  std::string                                     m_Description;
-  std::vector<Option>                             m_Options;
-  std::string                                     m_PositionalName;
-  std::string                                     m_PositionalHelp;
-  std::size_t                                     m_MinimumPositionals{ 0 };
-  std::size_t                                     m_MaximumPositionals{ 0 };
-  std::vector<std::vector<std::string>>           m_Results; // one per option, in m_Options order
-  std::vector<std::string>                        m_Flags;
-  std::vector<std::string>                        m_Positionals;
+  std::string                           m_Command;
+  std::string                           m_Usage;
+  std::string                           m_Description;
+  std::vector<Option>                   m_Options;
+  std::string                           m_PositionalName;
+  std::string                           m_PositionalHelp;
+  std::size_t                           m_MinimumPositionals{ 0 };
+  std::size_t                           m_MaximumPositionals{ 0 };
+  std::vector<std::vector<std::string>> m_Results; // one per option, in m_Options order
+  std::vector<std::string>              m_Flags;
+  std::vector<std::string>              m_Positionals;
 };
 
 /** The value of an enumeration option, read with the library's `TEnums::FromString`; UsageError naming the option

@@ -20,6 +20,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeImageIO.h"
 #include "ssimaePipeline.h"
+#include "ssimaeTextFiles.h"
 
 #include "itkAutoencoderTrainer.h"
 #include "itkCheckerboardDefectGenerator.h"
@@ -43,12 +44,6 @@ namespace {
 using MaskImage = itk::Image<unsigned char, 2>;
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
-
-Json
-JsonNumber(double value)
-{
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
-}
 
 double
 SecondsSince(Clock::time_point start)
@@ -157,8 +152,8 @@ MakeDemoData(const ArgumentParser & arguments, const DemoSettings & settings)
     auto scaled = FloatImage2::New();
     scaled->SetRegions(mask->GetLargestPossibleRegion());
     scaled->Allocate();
-    std::copy_n(mask->GetBufferPointer(), mask->GetLargestPossibleRegion().GetNumberOfPixels(),
-                scaled->GetBufferPointer());
+    std::copy_n(
+      mask->GetBufferPointer(), mask->GetLargestPossibleRegion().GetNumberOfPixels(), scaled->GetBufferPointer());
     WriteFloatImage<2>(scaled, prefix + "_mask.png", 0.0, 1.0);
   }
   return data;
@@ -166,12 +161,15 @@ MakeDemoData(const ArgumentParser & arguments, const DemoSettings & settings)
 
 // Trains one network on the training textures; returns its final training loss.
 double
-TrainDemoModel(itk::AutoencoderModel * model, const std::string & loss, const DemoData & data,
-               const DemoSettings & settings)
+TrainDemoModel(itk::AutoencoderModel * model,
+               const std::string &     loss,
+               const DemoData &        data,
+               const DemoSettings &    settings)
 {
   model->SetPatchSize(settings.Patch);
   model->SetLatentSize(settings.Latent);
-  model->SetLoss(ParseEnumOption<itk::AutoencoderModelEnums, itk::AutoencoderModelEnums::Loss>("loss", loss, "ssim or l2"));
+  model->SetLoss(
+    ParseEnumOption<itk::AutoencoderModelEnums, itk::AutoencoderModelEnums::Loss>("loss", loss, "ssim or l2"));
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
   for (const auto & image : data.Training)
@@ -186,8 +184,8 @@ TrainDemoModel(itk::AutoencoderModel * model, const std::string & loss, const De
   trainer->SetPatience(0);
   ProgressBar bar(loss + "-AE training");
   trainer->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) {
-    bar.Update(trainer->GetProgress(), "epoch " + std::to_string(trainer->GetEpoch() + 1) + "/" +
-                                         std::to_string(settings.Epochs));
+    bar.Update(trainer->GetProgress(),
+               "epoch " + std::to_string(trainer->GetEpoch() + 1) + "/" + std::to_string(settings.Epochs));
   });
   try
   {
@@ -206,8 +204,10 @@ TrainDemoModel(itk::AutoencoderModel * model, const std::string & loss, const De
 
 // The minimum-area rule (20 pixels) on the validation textures; stores the threshold in the model.
 double
-CalibrateDemoModel(itk::AutoencoderModel * model, const std::string & loss, const DemoData & data,
-                   const DemoSettings & settings)
+CalibrateDemoModel(itk::AutoencoderModel * model,
+                   const std::string &     loss,
+                   const DemoData &        data,
+                   const DemoSettings &    settings)
 {
   auto calibrator = itk::ResidualThresholdCalibrator::New();
   calibrator->SetRule(itk::ResidualThresholdCalibratorEnums::Rule::MinimumArea);
@@ -225,9 +225,13 @@ CalibrateDemoModel(itk::AutoencoderModel * model, const std::string & loss, cons
 
 // The figure panels of one test image: reconstruction, both residuals, SSIM's factors, the segmentation overlay.
 void
-WriteDemoPanels(const FloatImage2 * image, const MaskImage * mask, const FloatImage2 * reconstruction,
-                const FloatImage2 * residual, const itk::AutoencoderModel * model, double threshold,
-                const std::string & prefix)
+WriteDemoPanels(const FloatImage2 *           image,
+                const MaskImage *             mask,
+                const FloatImage2 *           reconstruction,
+                const FloatImage2 *           residual,
+                const itk::AutoencoderModel * model,
+                double                        threshold,
+                const std::string &           prefix)
 {
   auto ssim = itk::SSIMImageFilter<FloatImage2>::New();
   ssim->SetInput1(image);
@@ -275,7 +279,12 @@ RunDemoModel(const std::string & loss, const DemoData & data, const DemoSettings
     const auto reconstruction = ReconstructImage(data.Tests[i], model, settings.Stride, 64);
     const auto residual = ResidualMap(data.Tests[i], reconstruction, model, loss);
     evaluation->AddImage(residual, data.Masks[i]);
-    WriteDemoPanels(data.Tests[i], data.Masks[i], reconstruction, residual, model, threshold,
+    WriteDemoPanels(data.Tests[i],
+                    data.Masks[i],
+                    reconstruction,
+                    residual,
+                    model,
+                    threshold,
                     settings.Out + "/test" + std::to_string(i) + "_" + loss + "-ae_");
   }
   evaluation->Compute();
@@ -301,10 +310,14 @@ ReportDemoResults(const std::vector<DemoResult> & results, const DemoSettings & 
                           { "final_training_loss", JsonNumber(result.FinalLoss) },
                           { "seconds", JsonNumber(result.Seconds) } };
   }
-  json["settings"] = { { "train_images", settings.TrainImages }, { "test_images", settings.TestImages },
-                       { "image_size", settings.Size },          { "patch", settings.Patch },
-                       { "latent", settings.Latent },            { "patches_per_epoch", settings.Patches },
-                       { "epochs", settings.Epochs },            { "seed", settings.Seed } };
+  json["settings"] = { { "train_images", settings.TrainImages },
+                       { "test_images", settings.TestImages },
+                       { "image_size", settings.Size },
+                       { "patch", settings.Patch },
+                       { "latent", settings.Latent },
+                       { "patches_per_epoch", settings.Patches },
+                       { "epochs", settings.Epochs },
+                       { "seed", settings.Seed } };
   json["seconds"] = JsonNumber(total);
   WriteTextAtomically(settings.Out + "/metrics.json", json.dump(2) + "\n");
   std::cout << "total " << std::setprecision(1) << total << " s; results in " << settings.Out << "/" << std::endl;

@@ -189,13 +189,6 @@ ReadManifest(const std::string & path)
 namespace {
 using Json = nlohmann::ordered_json;
 
-// A JSON number, or null when not finite (NaN areas of a set without defects).
-Json
-JsonNumber(double value)
-{
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
-}
-
 struct EvaluateSettings
 {
   std::string         OutputDirectory;

@@ -104,23 +104,29 @@ ReadImageFileInfo(const std::string & path)
   return info;
 }
 
-template<unsigned int VDimension>
-typename itk::Image<float, VDimension>::Pointer
-ReadFloatImage(const std::string & path)
+ImageFileInfo
+RequireReadableAs(const std::string & path, unsigned int dimension)
 {
-  // Refused before reading: more dimensions than the command works in (no silent first slice), and pixels other
-  // than grey or RGB (RGB becomes its luminance, as ITK converts it; alpha and other channel counts are refused).
+  // No silent first slice, and no channel mixing other than RGB's luminance (as ITK converts it).
   const auto info = ReadImageFileInfo(path);
-  if (info.Dimension > VDimension)
+  if (info.Dimension > dimension)
   {
     throw CommandError("image '" + path + "' is " + std::to_string(info.Dimension) + "D; this command reads " +
-                       std::to_string(VDimension) + "D images");
+                       std::to_string(dimension) + "D images");
   }
   if (info.Components != 1 && info.Components != 3)
   {
     throw CommandError("image '" + path + "' has " + std::to_string(info.Components) +
                        " channels; grey or RGB images are read (convert RGBA and other multi-channel images to grey)");
   }
+  return info;
+}
+
+template<unsigned int VDimension>
+typename itk::Image<float, VDimension>::Pointer
+ReadFloatImage(const std::string & path)
+{
+  RequireReadableAs(path, VDimension);
   using ImageType = itk::Image<float, VDimension>;
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(path);

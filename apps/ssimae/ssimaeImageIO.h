@@ -43,6 +43,11 @@ struct ImageFileInfo
 ImageFileInfo
 ReadImageFileInfo(const std::string & path);
 
+/** ReadImageFileInfo(), refusing (CommandError naming the file) images with more than `dimension` dimensions or with
+ * a channel count other than 1 (grey) and 3 (RGB, read as its luminance). */
+ImageFileInfo
+RequireReadableAs(const std::string & path, unsigned int dimension);
+
 /** Reads a single-channel image as float; colour files are converted to luminance. CommandError on failure. */
 template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer

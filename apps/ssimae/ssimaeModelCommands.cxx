@@ -337,21 +337,44 @@ AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::stri
   }
 }
 
-// A trainer with the images and every setting of the command line.
-itk::AutoencoderTrainer::Pointer
-MakeTrainer(const ArgumentParser &           arguments,
-            itk::AutoencoderModel *          model,
-            const std::vector<std::string> & files,
-            const std::string &              logFile)
+// Where train reads and writes: the expanded image lists and the three files it keeps up to date.
+struct TrainFiles
 {
-  const std::string output = arguments.GetString("output");
-  auto              trainer = itk::AutoencoderTrainer::New();
-  trainer->SetModel(model);
-  AddTrainingImages(*trainer, files, false);
+  std::vector<std::string> Images;
+  std::vector<std::string> ValidationImages;
+  std::string              Output;
+  std::string              Log;
+  std::string              Checkpoint;
+};
+
+// The files of the command line; refuses outputs that would replace an input or each other.
+TrainFiles
+ReadTrainFiles(const ArgumentParser & arguments)
+{
+  TrainFiles files;
+  files.Images = ExpandImages(arguments.GetList("images"));
   if (arguments.Has("validation-images"))
   {
-    AddTrainingImages(*trainer, ExpandImages(arguments.GetList("validation-images")), true);
+    files.ValidationImages = ExpandImages(arguments.GetList("validation-images"));
   }
+  files.Output = arguments.GetString("output");
+  files.Log = arguments.Has("log") ? arguments.GetString("log") : files.Output + ".log.csv";
+  files.Checkpoint = arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : files.Output + ".checkpoint";
+  std::vector<std::string> inputs = files.Images;
+  inputs.insert(inputs.end(), files.ValidationImages.begin(), files.ValidationImages.end());
+  RequireSeparateOutputs(
+    { files.Output, files.Log, files.Checkpoint, files.Output + ".loss.png", files.Output + ".loss.csv" }, inputs);
+  return files;
+}
+
+// A trainer with the images and every setting of the command line.
+itk::AutoencoderTrainer::Pointer
+MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, const TrainFiles & files)
+{
+  auto trainer = itk::AutoencoderTrainer::New();
+  trainer->SetModel(model);
+  AddTrainingImages(*trainer, files.Images, false);
+  AddTrainingImages(*trainer, files.ValidationImages, true);
   trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(arguments.GetPositiveInteger("patches")));
   trainer->SetNumberOfEpochs(static_cast<unsigned int>(arguments.GetPositiveInteger("epochs")));
   trainer->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
@@ -359,7 +382,7 @@ MakeTrainer(const ArgumentParser &           arguments,
   trainer->SetPatience(static_cast<unsigned int>(std::max(0L, arguments.GetInteger("patience"))));
   SetAugmentation(*trainer, arguments.GetFlag("no-augment") ? "none" : arguments.GetString("augment"));
   trainer->SetMixedPrecision(arguments.GetFlag("bf16"));
-  trainer->SetLogFile(logFile);
+  trainer->SetLogFile(files.Log);
   trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
   if (arguments.Has("threads"))
   {
@@ -370,7 +393,7 @@ MakeTrainer(const ArgumentParser &           arguments,
     }
     trainer->SetNumberOfThreads(static_cast<unsigned int>(threads));
   }
-  trainer->SetCheckpointFile(arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint");
+  trainer->SetCheckpointFile(files.Checkpoint);
   return trainer;
 }
 
@@ -450,30 +473,19 @@ RunTrain(int argc, char * argv[])
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
 #endif
-  const std::string output = arguments.GetString("output");
-  const std::string logFile = arguments.Has("log") ? arguments.GetString("log") : output + ".log.csv";
-  const auto        files = ExpandImages(arguments.GetList("images"));
-  const std::string checkpoint =
-    arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : output + ".checkpoint";
-  std::vector<std::string> inputs = files;
-  if (arguments.Has("validation-images"))
-  {
-    const auto validation = ExpandImages(arguments.GetList("validation-images"));
-    inputs.insert(inputs.end(), validation.begin(), validation.end());
-  }
-  RequireSeparateOutputs({ output, logFile, checkpoint, output + ".loss.png", output + ".loss.csv" }, inputs);
-  const auto model = MakeTrainModel(arguments);
-  const auto trainer = MakeTrainer(arguments, model, files, logFile);
-  std::cout << "training on " << files.size() << " images";
+  const TrainFiles files = ReadTrainFiles(arguments);
+  const auto       model = MakeTrainModel(arguments);
+  const auto       trainer = MakeTrainer(arguments, model, files);
+  std::cout << "training on " << files.Images.size() << " images";
   if (trainer->GetNumberOfValidationImages() > 0)
   {
     std::cout << ", validating on " << trainer->GetNumberOfValidationImages();
   }
   std::cout << std::endl;
-  TrainAndSave(trainer, model, arguments.GetFlag("resume"), output);
-  std::cout << "model written to " << output << "; training log " << logFile << std::endl;
-  const std::string curve = output + ".loss.png";
-  if (PlotTrainingLog(logFile, curve))
+  TrainAndSave(trainer, model, arguments.GetFlag("resume"), files.Output);
+  std::cout << "model written to " << files.Output << "; training log " << files.Log << std::endl;
+  const std::string curve = files.Output + ".loss.png";
+  if (PlotTrainingLog(files.Log, curve))
   {
     std::cout << "loss curve " << curve << std::endl;
   }
@@ -504,12 +516,7 @@ RunReconstruct(int argc, char * argv[])
   }
   const std::string input = arguments.GetPositionals()[0];
   const std::string output = arguments.GetString("output");
-  const auto        info = ReadImageFileInfo(input);
-  if (info.Dimension > 2 || (info.Components != 1 && info.Components != 3))
-  {
-    throw CommandError("image '" + input + "' is " + std::to_string(info.Dimension) + "D with " +
-                       std::to_string(info.Components) + " channel(s); reconstruct reads 2D grey or RGB images");
-  }
+  RequireReadableAs(input, 2);
   RequireSeparateOutputs({ output }, { input, arguments.GetString("model") });
   const auto model = LoadModel(arguments.GetString("model"));
   using ReaderType = itk::ImageFileReader<FloatImage2>;

@@ -74,8 +74,9 @@ ResidualMap(const FloatImage2 *           image,
   filter->SetInput2(reconstruction);
   filter->SetDynamicRange(DynamicRange(image, model));
   filter->SetWindowSize(windowSize);
-  filter->SetResidual(ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-    "residual", residual, "ssim or l2"));
+  filter->SetResidual(
+    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+      "residual", residual, "ssim or l2"));
   try
   {
     filter->Update();
@@ -92,17 +93,17 @@ ResidualMap(const FloatImage2 *           image,
 FloatImage2::Pointer
 BlurReconstruction(const FloatImage2 * image, const itk::AutoencoderModel * model, double sigma)
 {
-  const double scale = model ? model->GetImageScale() : 1.0;
-  const auto   size = image->GetLargestPossibleRegion().GetSize();
+  const double          scale = model ? model->GetImageScale() : 1.0;
+  const auto            size = image->GetLargestPossibleRegion().GetSize();
   FloatImage2::SizeType scaledSize;
   for (unsigned int d = 0; d < 2; ++d)
   {
     scaledSize[d] = itk::ImageGrid::ScaledSize(size[d], scale);
   }
-  auto scaled = scale == 1.0 ? FloatImage2::Pointer(const_cast<FloatImage2 *>(image))
-                             : itk::ImageGrid::ResampleImage<2>(image, scaledSize);
-  const auto blurred = itk::ImageGrid::GaussianBlur(
-    scaled->GetBufferPointer(), { scaledSize[0], scaledSize[1] }, { sigma, sigma });
+  auto       scaled = scale == 1.0 ? FloatImage2::Pointer(const_cast<FloatImage2 *>(image))
+                                   : itk::ImageGrid::ResampleImage<2>(image, scaledSize);
+  const auto blurred =
+    itk::ImageGrid::GaussianBlur(scaled->GetBufferPointer(), { scaledSize[0], scaledSize[1] }, { sigma, sigma });
   auto output = FloatImage2::New();
   output->CopyInformation(scaled);
   output->SetRegions(scaled->GetLargestPossibleRegion());

@@ -25,10 +25,7 @@
 
 namespace ssimae {
 
-CsvReader::CsvReader(std::istream & stream, std::string name)
-  : m_Stream(stream)
-  , m_Name(std::move(name))
-{}
+CsvReader::CsvReader(std::istream & stream, std::string name) : m_Stream(stream), m_Name(std::move(name)) {}
 
 bool
 CsvReader::Next(std::vector<std::string> & fields)
@@ -133,6 +130,12 @@ FormatNumber(double value)
   std::ostringstream text;
   text << std::setprecision(10) << value;
   return text.str();
+}
+
+nlohmann::ordered_json
+JsonNumber(double value)
+{
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
 }
 
 } // namespace ssimae

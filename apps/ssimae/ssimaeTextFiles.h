@@ -18,6 +18,8 @@
 #ifndef ssimaeTextFiles_h
 #define ssimaeTextFiles_h
 
+#include <nlohmann/json.hpp>
+
 #include <istream>
 #include <string>
 #include <vector>
@@ -61,6 +63,10 @@ CsvField(const std::string & value);
  * values are written as an empty string. */
 std::string
 FormatNumber(double value);
+
+/** A number for JSON: null when not finite (NaN areas of a set without defects). */
+nlohmann::ordered_json
+JsonNumber(double value);
 
 } // namespace ssimae
 
