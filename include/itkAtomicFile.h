@@ -35,8 +35,8 @@ namespace itk {
  * A symbolic link is written through (the file it names is replaced and the link kept). An existing target that is a
  * directory or not a regular file (device, pipe, socket) is refused.
  *
- * Formats that write several files (MetaImage `.mhd` + `.raw`, Analyze `.hdr` + `.img`) cannot be renamed as one
- * unit; IsAtomic() tells a caller so, and Write() then writes them in place.
+ * Formats that write several files (MetaImage `.mhd` + `.raw`, NRRD `.nhdr` + `.raw`, Analyze/NIfTI `.hdr` + `.img`)
+ * cannot be renamed as one unit; IsAtomic() tells a caller so, and Write() then writes them in place.
  *
  * \ingroup SSIMAutoencoder
  */
@@ -52,7 +52,7 @@ public:
   static std::string
   ResolveTarget(const std::string & path);
 
-  /** False for the multi-file formats (`.mhd`, `.hdr`) written in place. */
+  /** False for the multi-file formats (`.mhd`, `.nhdr`, `.hdr`, `.img`, also gzipped) written in place. */
   static bool
   IsAtomic(const std::string & path);
 

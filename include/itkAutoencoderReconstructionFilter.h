@@ -89,6 +89,14 @@ public:
   itkSetMacro(BatchSize, unsigned int);
   itkGetConstMacro(BatchSize, unsigned int);
 
+  /** How far input intensities may lie outside the intensity range the model was trained on (global normalisation),
+   * in units of that range's width: defects may be brighter or darker than anything seen in training, but an image
+   * of another type or scale (a 16-bit image given to a model trained on 8-bit data) is refused with an exception
+   * instead of being reconstructed from meaningless inputs. Must be >= 0; infinity turns the check off. Per-image
+   * normalisation maps every image onto [0, 1] and is not checked. Default: 1. */
+  itkSetMacro(IntensityTolerance, double);
+  itkGetConstMacro(IntensityTolerance, double);
+
   /** Axis along which 3D images are cut into slices. Default: 2. */
   itkSetMacro(SliceAxis, unsigned int);
   itkGetConstMacro(SliceAxis, unsigned int);
@@ -182,6 +190,11 @@ private:
   WriteSlice(const PatchBatch & batch, const OutputImageRegionType & slice, double minimum, double scale);
 
   /** Reconstructs the requested output region from `input`, whose index space is the output's. */
+  /** Extremes of the input's buffered pixels; an exception for NaN or infinite pixels and, with global normalisation,
+   * for intensities beyond the tolerance around the model's range. */
+  void
+  CheckInputIntensities(double & low, double & high) const;
+
   template<typename TImage>
   void
   ReconstructRegion(const TImage * input, const OutputImageRegionType & requested, double minimum, double range);
@@ -192,6 +205,7 @@ private:
   unsigned int              m_SliceAxis{ 2 };
   double                    m_IntensityMinimum{ 0.0 };
   double                    m_IntensityMaximum{ 1.0 };
+  double                    m_IntensityTolerance{ 1.0 };
 };
 
 } // namespace itk

@@ -215,17 +215,7 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
   const TInputImage * input = this->GetInput();
   double              low = 0.0;
   double              high = 0.0;
-  if (m_Model->GetIntensityNormalization() == AutoencoderModel::NormalizationEnum::PerImage)
-  {
-    low = NumericTraits<double>::max();
-    high = NumericTraits<double>::NonpositiveMin();
-    for (ImageRegionConstIterator<TInputImage> it(input, input->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
-    {
-      const double value = static_cast<double>(it.Get());
-      low = std::min(low, value);
-      high = std::max(high, value);
-    }
-  }
+  this->CheckInputIntensities(low, high);
   m_Model->NormalizationRange(low, high, m_IntensityMinimum, m_IntensityMaximum);
   const double range = m_IntensityMaximum - m_IntensityMinimum;
   if (!(range > 0.0) || !std::isfinite(range))
@@ -242,6 +232,45 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::GenerateData()
   const auto scaled = ImageGrid::ResampleImage<ImageDimension>(ImageGrid::ToFloatImage(input),
                                                                this->GetOutput()->GetLargestPossibleRegion().GetSize());
   this->ReconstructRegion(scaled.GetPointer(), this->GetOutput()->GetRequestedRegion(), m_IntensityMinimum, range);
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+AutoencoderReconstructionFilter<TInputImage, TOutputImage>::CheckInputIntensities(double & low, double & high) const
+{
+  const TInputImage * input = this->GetInput();
+  low = NumericTraits<double>::max();
+  high = NumericTraits<double>::NonpositiveMin();
+  for (ImageRegionConstIterator<TInputImage> it(input, input->GetBufferedRegion()); !it.IsAtEnd(); ++it)
+  {
+    const double value = static_cast<double>(it.Get());
+    if (!std::isfinite(value))
+    {
+      itkExceptionMacro("the input has a NaN or infinite pixel at " << it.GetIndex());
+    }
+    low = std::min(low, value);
+    high = std::max(high, value);
+  }
+  if (m_Model->GetIntensityNormalization() != AutoencoderModel::NormalizationEnum::Global)
+  {
+    return;
+  }
+  if (!(m_IntensityTolerance >= 0.0))
+  {
+    itkExceptionMacro("IntensityTolerance must be >= 0, got " << m_IntensityTolerance);
+  }
+  const double minimum = m_Model->GetIntensityMinimum();
+  const double maximum = m_Model->GetIntensityMaximum();
+  const double margin = m_IntensityTolerance * (maximum - minimum);
+  if (low < minimum - margin || high > maximum + margin)
+  {
+    itkExceptionMacro("the input's intensities [" << low << ", " << high << "] lie far outside the range the model "
+                                                  << "was trained on [" << minimum << ", " << maximum
+                                                  << "] (more than " << m_IntensityTolerance
+                                                  << " times its width beyond it): an image of another type or "
+                                                     "scale, e.g. 16-bit data given to a model trained on 8-bit "
+                                                     "images? Convert the image or train on images like it");
+  }
 }
 
 template<typename TInputImage, typename TOutputImage>
@@ -434,6 +463,7 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::PrintSelf(std::ostre
   os << indent << "SliceAxis: " << m_SliceAxis << std::endl;
   os << indent << "IntensityMinimum: " << m_IntensityMinimum << std::endl;
   os << indent << "IntensityMaximum: " << m_IntensityMaximum << std::endl;
+  os << indent << "IntensityTolerance: " << m_IntensityTolerance << std::endl;
 }
 
 } // namespace itk

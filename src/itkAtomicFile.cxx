@@ -109,8 +109,19 @@ AtomicFile::TemporaryPath(const std::string & path)
 bool
 AtomicFile::IsAtomic(const std::string & path)
 {
-  const std::string extension = Lowercase(std::filesystem::path(path).extension().string());
-  return extension != ".mhd" && extension != ".hdr";
+  // Header and data in separate files: MetaImage .mhd + .raw, NRRD .nhdr + .raw(.gz), Analyze/NIfTI pairs .hdr + .img
+  // (either name given, optionally gzipped). The header names its data file, so a renamed header would point at
+  // the temporary data file.
+  const std::string name = Lowercase(std::filesystem::path(path).filename().string());
+  for (const char * extension : { ".mhd", ".nhdr", ".hdr", ".img", ".hdr.gz", ".img.gz" })
+  {
+    const std::string suffix(extension);
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    {
+      return false;
+    }
+  }
+  return true;
 }
 
 void

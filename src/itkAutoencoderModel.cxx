@@ -139,6 +139,10 @@ RequireFile(const std::string & fileName, const char * what)
   {
     itkGenericExceptionMacro(<< what << " '" << fileName << "' is a directory");
   }
+  if (!std::filesystem::is_regular_file(status))
+  {
+    itkGenericExceptionMacro(<< what << " '" << fileName << "' is not a regular file (a pipe, device or socket)");
+  }
   const auto size = std::filesystem::file_size(fileName, error);
   if (error || size == 0)
   {

@@ -330,8 +330,42 @@ ReadLoopState(torch::serialize::InputArchive & archive)
   return loop;
 }
 
-// A checkpoint holds the run's settings text (a resumed run must have the same), the network, the optimizer state
-// and the loop state. LibTorch's errors are cut to their first line.
+// FNV-1a, continued from `hash`, over `text` preceded by its length (so that field boundaries count).
+uint64_t
+HashField(uint64_t hash, const std::string & text)
+{
+  const std::string field = std::to_string(text.size()) + ':' + text;
+  for (const char c : field)
+  {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return hash;
+}
+
+// Checksum over everything a checkpoint restores: settings, network and optimizer state (serialised) and the loop
+// state (doubles in hexadecimal, so their exact bits count). LibTorch's archive reader does not check the zip CRCs.
+int64_t
+CheckpointChecksum(const std::string & settings,
+                   const std::string & network,
+                   const std::string & optimizer,
+                   const LoopState &   loop)
+{
+  std::ostringstream numbers;
+  numbers << std::hexfloat << loop.CompletedEpochs << ' ' << loop.Best << ' ' << loop.BestEpoch << ' '
+          << loop.SinceImprovement << ' ' << loop.Seconds;
+  uint64_t hash = 14695981039346656037ull;
+  for (const std::string * field : { &settings, &network, &optimizer, &loop.BestWeights, &loop.Log })
+  {
+    hash = HashField(hash, *field);
+  }
+  return static_cast<int64_t>(HashField(hash, numbers.str()));
+}
+
+constexpr int64_t CheckpointFormat = 2;
+
+// A checkpoint (format 2) holds the run's settings text (a resumed run must have the same), the network and the
+// optimizer state (each a serialised archive), the loop state and a checksum over all of them. LibTorch's errors are
+// cut to their first line.
 void
 WriteCheckpointFile(const std::string &  path,
                     const std::string &  settings,
@@ -341,15 +375,18 @@ WriteCheckpointFile(const std::string &  path,
 {
   try
   {
-    torch::serialize::OutputArchive archive;
-    archive.write("settings", c10::IValue(settings));
-    torch::serialize::OutputArchive weights;
-    network->save(weights);
-    archive.write("network", weights);
+    const std::string               weights = SaveWeights(network);
     torch::serialize::OutputArchive optimizerState;
     optimizer.save(optimizerState);
-    archive.write("optimizer", optimizerState);
+    std::ostringstream optimizerBytes;
+    optimizerState.save_to(optimizerBytes);
+    torch::serialize::OutputArchive archive;
+    archive.write("format", c10::IValue(CheckpointFormat));
+    archive.write("settings", c10::IValue(settings));
+    archive.write("network_bytes", c10::IValue(weights));
+    archive.write("optimizer_bytes", c10::IValue(optimizerBytes.str()));
     WriteLoopState(archive, loop);
+    archive.write("checksum", c10::IValue(CheckpointChecksum(settings, weights, optimizerBytes.str(), loop)));
     archive.save_to(path);
   }
   catch (const std::exception & error)
@@ -358,25 +395,53 @@ WriteCheckpointFile(const std::string &  path,
   }
 }
 
-std::string
-ReadCheckpointSettings(torch::serialize::InputArchive & archive)
+// What a checkpoint file holds, its checksum verified before anything is restored.
+struct CheckpointContents
 {
-  return ReadValue(archive, "settings").toStringRef();
+  std::string Settings;
+  std::string Network;
+  std::string Optimizer;
+  LoopState   Loop;
+};
+
+CheckpointContents
+ReadCheckpointFile(const std::string & path)
+{
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  c10::IValue format;
+  if (!archive.try_read("format", format) || !format.isInt() || format.toInt() != CheckpointFormat)
+  {
+    throw std::runtime_error("it is not a checkpoint of format " + std::to_string(CheckpointFormat) +
+                             " with a checksum (an older version wrote it, or it is corrupt); delete it to start "
+                             "afresh");
+  }
+  CheckpointContents contents;
+  contents.Settings = ReadValue(archive, "settings").toStringRef();
+  contents.Network = ReadValue(archive, "network_bytes").toStringRef();
+  contents.Optimizer = ReadValue(archive, "optimizer_bytes").toStringRef();
+  contents.Loop = ReadLoopState(archive);
+  const auto checksum = ReadValue(archive, "checksum");
+  if (!checksum.isInt() ||
+      checksum.toInt() != CheckpointChecksum(contents.Settings, contents.Network, contents.Optimizer, contents.Loop))
+  {
+    throw std::runtime_error("it is corrupt: its contents do not match their checksum");
+  }
+  return contents;
 }
 
 void
-ReadCheckpointState(torch::serialize::InputArchive & archive,
-                    PaperAutoencoder &               network,
-                    torch::optim::Adam &             optimizer,
-                    LoopState &                      loop)
+RestoreCheckpoint(const CheckpointContents & contents,
+                  PaperAutoencoder &         network,
+                  torch::optim::Adam &       optimizer,
+                  LoopState &                loop)
 {
-  torch::serialize::InputArchive weights;
-  archive.read("network", weights);
-  network->load(weights);
+  LoadWeights(network, contents.Network);
+  std::istringstream             optimizerBytes(contents.Optimizer);
   torch::serialize::InputArchive optimizerState;
-  archive.read("optimizer", optimizerState);
+  optimizerState.load_from(optimizerBytes);
   optimizer.load(optimizerState);
-  loop = ReadLoopState(archive);
+  loop = contents.Loop;
 }
 
 // The loss of the network's reconstruction of `batch`; with mixed precision the forward pass runs under CPU
@@ -451,11 +516,16 @@ AutoencoderTrainer::ImageType::Pointer
 ReadTrainingImage(const std::string & fileName, const char * kind)
 {
   std::error_code error;
-  const auto      size = std::filesystem::file_size(fileName, error);
-  if (error)
+  const auto      status = std::filesystem::status(fileName, error);
+  if (!std::filesystem::exists(status))
   {
     throw std::runtime_error(std::string(kind) + " '" + fileName + "' does not exist");
   }
+  if (!std::filesystem::is_regular_file(status))
+  {
+    throw std::runtime_error(std::string(kind) + " '" + fileName + "' is not a regular file");
+  }
+  const auto size = std::filesystem::file_size(fileName, error);
   if (size == 0)
   {
     throw std::runtime_error(std::string(kind) + " '" + fileName + "' is empty");
@@ -745,15 +815,13 @@ AutoencoderTrainer::ReadCheckpoint(Session & session)
   }
   try
   {
-    torch::serialize::InputArchive archive;
-    archive.load_from(m_CheckpointFile);
-    const std::string written = ReadCheckpointSettings(archive);
-    if (written != session.Settings)
+    const auto contents = ReadCheckpointFile(m_CheckpointFile);
+    if (contents.Settings != session.Settings)
     {
-      itkExceptionMacro("checkpoint '" << m_CheckpointFile << "' was written with other settings (" << written
-                                       << ") than this run (" << session.Settings << ")");
+      itkExceptionMacro("checkpoint '" << m_CheckpointFile << "' was written with other settings ("
+                                       << contents.Settings << ") than this run (" << session.Settings << ")");
     }
-    ReadCheckpointState(archive, session.Network, *session.Optimizer, session.Loop);
+    RestoreCheckpoint(contents, session.Network, *session.Optimizer, session.Loop);
   }
   catch (const ExceptionObject &)
   {

@@ -65,6 +65,11 @@ TEST(AtomicFile, TemporaryPathIsHiddenBesideTheTargetWithItsExtensions)
   EXPECT_TRUE(itk::AtomicFile::IsAtomic("a.nrrd"));
   EXPECT_FALSE(itk::AtomicFile::IsAtomic("a.mhd"));
   EXPECT_FALSE(itk::AtomicFile::IsAtomic("b/A.HDR"));
+  EXPECT_FALSE(itk::AtomicFile::IsAtomic("a.nhdr"));
+  EXPECT_FALSE(itk::AtomicFile::IsAtomic("a.img"));
+  EXPECT_FALSE(itk::AtomicFile::IsAtomic("a.img.gz"));
+  EXPECT_TRUE(itk::AtomicFile::IsAtomic("a.nii.gz"));
+  EXPECT_TRUE(itk::AtomicFile::IsAtomic("a.hdr.png"));
 }
 
 TEST(AtomicFile, WritesTextAndReplacesThePreviousFile)

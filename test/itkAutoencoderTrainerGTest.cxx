@@ -209,6 +209,48 @@ TEST(AutoencoderTrainer, ResumedRunEqualsUninterruptedRun)
   }
 }
 
+// A checkpoint is verified against its checksum before anything is restored: an edited byte (settings text, log) is
+// refused with the file named, and so is a truncated file. LibTorch's reader does not check the zip CRCs.
+TEST(AutoencoderTrainer, CorruptCheckpointsAreRefused)
+{
+  const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/corrupt.checkpoint";
+  std::remove(checkpoint.c_str());
+  {
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model, checkpoint);
+    trainer->SetNumberOfEpochs(1);
+    trainer->Train();
+  }
+  std::string original;
+  {
+    std::ifstream in(checkpoint, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto resumeFrom = [&](const std::string & contents) {
+    std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << contents;
+    auto model = TinyModel();
+    auto trainer = TinyTrainer(model, checkpoint);
+    trainer->SetNumberOfEpochs(1); // nothing left to train: only the checkpoint is read
+    trainer->Resume();
+  };
+  // The stored settings text with one character changed: "seed=7" -> "seed=8" (the run's own settings say 7).
+  const auto seed = original.find("seed=7");
+  ASSERT_NE(seed, std::string::npos);
+  std::string edited = original;
+  edited[seed + 5] = '8';
+  ExpectThrowMentioning([&] { resumeFrom(edited); }, "checksum");
+  // One character of the training log (its header "epoch,...").
+  const auto log = original.find("epoch,");
+  ASSERT_NE(log, std::string::npos);
+  edited = original;
+  edited[log] = 'E';
+  ExpectThrowMentioning([&] { resumeFrom(edited); }, "checksum");
+  // Truncated: the archive cannot be read; the error names the checkpoint.
+  ExpectThrowMentioning([&] { resumeFrom(original.substr(0, original.size() / 2)); }, checkpoint);
+  // The intact file resumes.
+  EXPECT_NO_THROW(resumeFrom(original));
+}
+
 TEST(AutoencoderTrainer, StopsEarlyWithoutImprovement)
 {
   auto model = TinyModel();

@@ -360,12 +360,17 @@ RequireReadableFile(const std::string & path, const std::string & what)
   {
     throw CommandError(what + " '" + path + "' is a directory, expected a file");
   }
+  if (!std::filesystem::is_regular_file(status))
+  {
+    // Opening a named pipe would block until a writer appears; devices and sockets are no files to read either.
+    throw CommandError(what + " '" + path + "' is not a regular file (a pipe, device or socket); give a file");
+  }
   std::ifstream stream(path, std::ios::binary);
   if (!stream)
   {
     throw CommandError(what + " '" + path + "' cannot be opened for reading");
   }
-  if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, error) == 0)
+  if (std::filesystem::file_size(path, error) == 0)
   {
     throw CommandError(what + " '" + path + "' is empty");
   }

@@ -19,6 +19,7 @@
 
 #include "itkAtomicFile.h"
 #include "ssimaeCommandLine.h"
+#include "ssimaePixelData.h"
 
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
@@ -68,6 +69,7 @@ ReadImageFileInfo(const std::string & path)
   {
     throw CommandError("image '" + path + "' cannot be read: " + error.GetDescription());
   }
+  RequireCompletePixelData(path, *io);
   ImageFileInfo info;
   info.Dimension = io->GetNumberOfDimensions();
   // Trailing dimensions of size one (e.g. a 2D slice stored as 3D) do not count.

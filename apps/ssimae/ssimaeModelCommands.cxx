@@ -326,9 +326,12 @@ AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::stri
 {
   for (const auto & file : files)
   {
+    // Read here so that training images pass the same checks as every other image (complete pixel data, grey or
+    // RGB, 2D, finite values).
+    const auto image = ReadFloatImage<2>(file);
     try
     {
-      validation ? trainer.AddValidationImageFile(file) : trainer.AddImageFile(file);
+      validation ? trainer.AddValidationImage(image) : trainer.AddImage(image);
     }
     catch (const itk::ExceptionObject & error)
     {
@@ -590,7 +593,8 @@ RunCalibrate(int argc, char * argv[])
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     const auto image = ReadFloatImage<2>(files[i]);
-    calibrator->AddResidualMap(ResidualMap(image, ReconstructImage(image, model, stride, 64), model, residualKind));
+    calibrator->AddResidualMap(
+      ResidualMap(image, ReconstructImage(image, model, stride, 64, files[i]), model, residualKind));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }
   bar.Finish();
@@ -715,7 +719,7 @@ RunSegment(int argc, char * argv[])
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     const auto image = ReadFloatImage<2>(files[i]);
-    const auto reconstruction = ReconstructImage(image, model, stride, 64);
+    const auto reconstruction = ReconstructImage(image, model, stride, 64, files[i]);
     auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
     segmentation->SetInput1(image);
     segmentation->SetInput2(reconstruction);

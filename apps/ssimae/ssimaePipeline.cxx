@@ -27,7 +27,11 @@
 namespace ssimae {
 
 FloatImage2::Pointer
-ReconstructImage(const FloatImage2 * image, itk::AutoencoderModel * model, unsigned int stride, unsigned int batch)
+ReconstructImage(const FloatImage2 *     image,
+                 itk::AutoencoderModel * model,
+                 unsigned int            stride,
+                 unsigned int            batch,
+                 const std::string &     path)
 {
   auto filter = itk::AutoencoderReconstructionFilter<FloatImage2>::New();
   filter->SetInput(image);
@@ -40,7 +44,8 @@ ReconstructImage(const FloatImage2 * image, itk::AutoencoderModel * model, unsig
   }
   catch (const itk::ExceptionObject & error)
   {
-    throw CommandError(std::string("reconstruction failed: ") + error.GetDescription());
+    throw CommandError((path.empty() ? std::string("reconstruction failed: ") : "cannot reconstruct '" + path + "': ") +
+                       error.GetDescription());
   }
   FloatImage2::Pointer output = filter->GetOutput();
   output->DisconnectPipeline();

@@ -26,9 +26,14 @@
 
 namespace ssimae {
 
-/** Reconstruction of a 2D image with a model (AutoencoderReconstructionFilter). CommandError on failure. */
+/** Reconstruction of a 2D image with a model (AutoencoderReconstructionFilter). CommandError on failure, naming
+ * `path` (the image's file) when given. */
 FloatImage2::Pointer
-ReconstructImage(const FloatImage2 * image, itk::AutoencoderModel * model, unsigned int stride, unsigned int batch);
+ReconstructImage(const FloatImage2 *     image,
+                 itk::AutoencoderModel * model,
+                 unsigned int            stride,
+                 unsigned int            batch,
+                 const std::string &     path = "");
 
 /** Residual map of an image and its reconstruction: "ssim" (1 - SSIM) or "l2", with the model's intensity range as
  * the dynamic range (ResidualSegmentationFilter). */

@@ -56,7 +56,7 @@ ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
   }
   else if (m_Model)
   {
-    const auto reconstruction = ReconstructImage(image, m_Model->Network, m_Stride, 64);
+    const auto reconstruction = ReconstructImage(image, m_Model->Network, m_Stride, 64, testCase.Image);
     residual = ResidualMap(image, reconstruction, m_Model->Network, m_Residual, m_WindowSize);
   }
   else
