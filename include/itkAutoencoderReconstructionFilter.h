@@ -93,7 +93,7 @@ public:
    * in units of that range's width: defects may be brighter or darker than anything seen in training, but an image
    * of another type or scale (a 16-bit image given to a model trained on 8-bit data) is refused with an exception
    * instead of being reconstructed from meaningless inputs. Must be >= 0; infinity turns the check off. Per-image
-   * normalisation maps every image onto [0, 1] and is not checked. Default: 1. */
+   * normalisation maps every image onto [0, 1] and is not checked. Default: 10. */
   itkSetMacro(IntensityTolerance, double);
   itkGetConstMacro(IntensityTolerance, double);
 
@@ -205,7 +205,7 @@ private:
   unsigned int              m_SliceAxis{ 2 };
   double                    m_IntensityMinimum{ 0.0 };
   double                    m_IntensityMaximum{ 1.0 };
-  double                    m_IntensityTolerance{ 1.0 };
+  double                    m_IntensityTolerance{ 10.0 };
 };
 
 } // namespace itk

@@ -20,6 +20,8 @@
 #include "itkMacro.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -177,12 +179,15 @@ void
 AtomicFile::WriteText(const std::string & path, const std::string & text)
 {
   Write(path, [&text](const std::string & temporary) {
+    errno = 0;
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
+    out.close();
     if (!out)
     {
-      throw std::runtime_error("the file system refused the data (disk full or no permission?)");
+      throw std::runtime_error(std::string("the file system refused the data (") +
+                               (errno != 0 ? std::strerror(errno) : "disk full or no permission?") + ")");
     }
   });
 }

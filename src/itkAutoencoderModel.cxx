@@ -187,16 +187,20 @@ WriteNetwork(torch::serialize::OutputArchive & archive, PaperAutoencoder & netwo
   archive.write("ssimae.weights_checksum", c10::IValue(WeightsChecksum(network)));
 }
 
-// Fields, then weights and their checksum, into one archive at `path`. LibTorch's errors are cut to their first line.
-void
-WriteModelFile(const std::string & path, const ModelFields & fields, PaperAutoencoder & network)
+// Fields, then weights and their checksum, as the bytes of one archive. Serialised in memory: LibTorch's file writer
+// finishes the archive in a destructor and aborts the process when the disk is full; AtomicFile writes the bytes
+// with every error checked. LibTorch's errors are cut to their first line.
+std::string
+ModelFileBytes(const ModelFields & fields, PaperAutoencoder & network)
 {
   try
   {
     torch::serialize::OutputArchive archive;
     WriteFields(archive, fields);
     WriteNetwork(archive, network);
-    archive.save_to(path);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    return bytes.str();
   }
   catch (const std::exception & error)
   {
@@ -619,8 +623,7 @@ AutoencoderModel::Save(const std::string & fileName) const
                             m_ImageScale,       m_Metadata };
   try
   {
-    AtomicFile::Write(
-      fileName, [&](const std::string & temporaryPath) { WriteModelFile(temporaryPath, fields, m_Network->Paper); });
+    AtomicFile::WriteText(fileName, ModelFileBytes(fields, m_Network->Paper));
   }
   catch (const ExceptionObject & error)
   {

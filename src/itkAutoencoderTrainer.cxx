@@ -364,11 +364,11 @@ CheckpointChecksum(const std::string & settings,
 constexpr int64_t CheckpointFormat = 2;
 
 // A checkpoint (format 2) holds the run's settings text (a resumed run must have the same), the network and the
-// optimizer state (each a serialised archive), the loop state and a checksum over all of them. LibTorch's errors are
+// optimizer state (each a serialised archive), the loop state and a checksum over all of them; serialised in memory
+// (LibTorch's file writer aborts the process when the disk is full), written by AtomicFile. LibTorch's errors are
 // cut to their first line.
-void
-WriteCheckpointFile(const std::string &  path,
-                    const std::string &  settings,
+std::string
+CheckpointBytes(const std::string &  settings,
                     PaperAutoencoder &   network,
                     torch::optim::Adam & optimizer,
                     const LoopState &    loop)
@@ -387,7 +387,9 @@ WriteCheckpointFile(const std::string &  path,
     archive.write("optimizer_bytes", c10::IValue(optimizerBytes.str()));
     WriteLoopState(archive, loop);
     archive.write("checksum", c10::IValue(CheckpointChecksum(settings, weights, optimizerBytes.str(), loop)));
-    archive.save_to(path);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    return bytes.str();
   }
   catch (const std::exception & error)
   {
@@ -1002,9 +1004,8 @@ AutoencoderTrainer::WriteCheckpoint(Session & session) const
   }
   try
   {
-    AtomicFile::Write(m_CheckpointFile, [&](const std::string & temporaryPath) {
-      WriteCheckpointFile(temporaryPath, session.Settings, session.Network, *session.Optimizer, session.Loop);
-    });
+    AtomicFile::WriteText(m_CheckpointFile,
+                          CheckpointBytes(session.Settings, session.Network, *session.Optimizer, session.Loop));
   }
   catch (const ExceptionObject & error)
   {

@@ -54,7 +54,9 @@ GaussianWeights(double sigma, unsigned int radius)
   for (unsigned int k = 0; k < weights.size(); ++k)
   {
     const double offset = static_cast<double>(k) - static_cast<double>(radius);
-    weights[k] = std::exp(-offset * offset / (2.0 * sigma * sigma));
+    // (offset / sigma)^2 rather than offset^2 / sigma^2: a tiny sigma then gives the unit impulse, not 0 / 0.
+    const double z = offset / sigma;
+    weights[k] = std::exp(-0.5 * z * z);
     sum += weights[k];
   }
   for (auto & w : weights)

@@ -28,6 +28,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <utility>
@@ -252,6 +253,50 @@ TEST(AutoencoderReconstructionFilter, InvalidSettingsThrowAndAbortStops)
   filter->SetBatchSize(1);
   filter->AddObserver(itk::ProgressEvent(), [&](const itk::EventObject &) { filter->AbortGenerateDataOn(); });
   EXPECT_THROW(filter->Update(), itk::ProcessAborted);
+}
+
+// A model trained on [0, 255] reconstructs bright or dark defects up to one range width outside it, but refuses an
+// image of another scale (16-bit values) or with a NaN pixel instead of reconstructing meaningless inputs.
+TEST(AutoencoderReconstructionFilter, RefusesIntensitiesFarOutsideTheModelsRange)
+{
+  auto model = SmallModel();
+  model->SetIntensityMinimum(0.0);
+  model->SetIntensityMaximum(255.0);
+  const auto reconstruct = [&](const FloatImage * image, double tolerance) {
+    auto filter = ReconstructionFilter::New();
+    filter->SetInput(image);
+    filter->SetModel(model);
+    filter->SetStride(16);
+    filter->SetIntensityTolerance(tolerance);
+    filter->Update();
+  };
+  auto image = RandomImage(40, 40, 5);
+  EXPECT_NO_THROW(reconstruct(image, 1.0));
+  image->SetPixel({ { 3, 4 } }, 500.0f); // a bright defect, within one range width
+  EXPECT_NO_THROW(reconstruct(image, 1.0));
+  auto sixteenBit = RandomImage(40, 40, 5);
+  for (std::size_t i = 0; i < 1600; ++i)
+  {
+    sixteenBit->GetBufferPointer()[i] *= 257.0f;
+  }
+  try
+  {
+    reconstruct(sixteenBit, 1.0);
+    ADD_FAILURE() << "16-bit intensities accepted by a model of [0, 255]";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("outside the range the model was trained on [0, 255]"),
+              std::string::npos)
+      << error.GetDescription();
+  }
+  EXPECT_NO_THROW(reconstruct(sixteenBit, std::numeric_limits<double>::infinity()));
+  EXPECT_THROW(reconstruct(image, -1.0), itk::ExceptionObject);
+  image->SetPixel({ { 5, 6 } }, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_THROW(reconstruct(image, std::numeric_limits<double>::infinity()), itk::ExceptionObject);
+  // Per-image normalisation maps each image onto [0, 1]: any scale is accepted.
+  model->SetIntensityNormalization(itk::AutoencoderModel::NormalizationEnum::PerImage);
+  EXPECT_NO_THROW(reconstruct(sixteenBit, 1.0));
 }
 
 TEST(ResidualSegmentationFilter, ThresholdAndMinimumArea)

@@ -251,6 +251,28 @@ ArgumentParser::GetPositiveInteger(const std::string & name) const
   return static_cast<unsigned long>(value);
 }
 
+double
+ArgumentParser::GetPositiveDouble(const std::string & name) const
+{
+  const double value = this->GetDouble(name);
+  if (!(value > 0.0))
+  {
+    throw UsageError("--" + name + " must be a positive number, got " + this->GetString(name));
+  }
+  return value;
+}
+
+unsigned long
+ArgumentParser::GetNonNegativeInteger(const std::string & name) const
+{
+  const long value = this->GetInteger(name);
+  if (value < 0)
+  {
+    throw UsageError("--" + name + " must be a whole number >= 0, got " + std::to_string(value));
+  }
+  return static_cast<unsigned long>(value);
+}
+
 bool
 ArgumentParser::GetFlag(const std::string & name) const
 {

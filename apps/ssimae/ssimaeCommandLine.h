@@ -79,11 +79,17 @@ public:
   GetString(const std::string & name) const;
   double
   GetDouble(const std::string & name) const;
+  /** A finite number > 0; UsageError naming the option otherwise. */
+  double
+  GetPositiveDouble(const std::string & name) const;
   long
   GetInteger(const std::string & name) const;
   /** A positive integer; UsageError naming the option otherwise. */
   unsigned long
   GetPositiveInteger(const std::string & name) const;
+  /** An integer >= 0 (seeds, counts, areas); UsageError naming the option otherwise -- never wrapped or clamped. */
+  unsigned long
+  GetNonNegativeInteger(const std::string & name) const;
   bool
   GetFlag(const std::string & name) const;
   std::vector<std::string>

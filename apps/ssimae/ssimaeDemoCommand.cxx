@@ -101,7 +101,7 @@ ReadDemoSettings(const ArgumentParser & arguments)
   settings.TestImages = quick ? 3ul : arguments.GetPositiveInteger("test-images");
   settings.Patches = quick ? 600ul : arguments.GetPositiveInteger("patches");
   settings.Epochs = quick ? 4ul : arguments.GetPositiveInteger("epochs");
-  settings.Seed = static_cast<unsigned int>(arguments.GetInteger("seed"));
+  settings.Seed = static_cast<unsigned int>(arguments.GetNonNegativeInteger("seed"));
   settings.Size = static_cast<unsigned int>(arguments.GetPositiveInteger("size"));
   settings.Stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
   settings.Patch = static_cast<unsigned int>(arguments.GetPositiveInteger("patch"));

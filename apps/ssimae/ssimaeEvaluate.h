@@ -77,6 +77,11 @@ public:
   /** The model, or null when the residual maps are read from files. */
   const itk::AutoencoderModel *
   GetModel() const;
+  const std::string &
+  GetModelPath() const
+  {
+    return m_ModelPath;
+  }
 
   /** The model's calibrated threshold; NaN without a model or calibration. */
   double

@@ -20,6 +20,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeEvaluate.h"
 #include "ssimaeImageIO.h"
+#include "ssimaePipeline.h"
 #include "ssimaePlot.h"
 #include "ssimaeTextFiles.h"
 
@@ -78,7 +79,15 @@ Stem(const std::string & name)
 MaskImage::Pointer
 ReadMask(const std::string & path, double maskThreshold)
 {
-  const auto image = ReadFloatImage<2>(path);
+  FloatImage2::Pointer image;
+  try
+  {
+    image = ReadFloatImage<2>(path);
+  }
+  catch (const CommandError & error)
+  {
+    throw CommandError(std::string("defect mask: ") + error.what());
+  }
   auto       mask = MaskImage::New();
   mask->CopyInformation(image);
   mask->SetRegions(image->GetLargestPossibleRegion());
@@ -272,8 +281,8 @@ ReadEvaluateSettings(const ArgumentParser & arguments)
   {
     settings.Threshold = arguments.GetDouble("threshold");
   }
-  settings.MinimumArea = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("min-area")));
-  settings.Worst = static_cast<std::size_t>(std::max(0L, arguments.GetInteger("worst")));
+  settings.MinimumArea = static_cast<std::size_t>(arguments.GetNonNegativeInteger("min-area"));
+  settings.Worst = static_cast<std::size_t>(arguments.GetNonNegativeInteger("worst"));
   if (arguments.GetString("reference") != "none")
   {
     settings.ReferenceSigmas = ParseReference(arguments.GetString("reference"));
@@ -329,12 +338,18 @@ LoadTestSet(std::vector<TestCase>         cases,
   for (std::size_t i = 0; i < set.Cases.size(); ++i)
   {
     const auto & testCase = set.Cases[i];
-    const auto   image = ReadFloatImage<2>(testCase.Image);
-    const auto   mask = ReadCaseMask(testCase, image, settings.MaskThreshold);
+    ImageFileInfo info;
+    const auto    image = ReadFloatImage<2>(testCase.Image, &info);
+    RequireModelPixelType(testCase.Image, info, residuals.GetModel(), residuals.GetModelPath());
+    const auto mask = ReadCaseMask(testCase, image, settings.MaskThreshold);
     const auto   residual = residuals.Compute(image, testCase);
     if (residual->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
     {
-      throw CommandError("residual map for '" + testCase.Image + "' differs in size from the image");
+      std::ostringstream message;
+      message << "residual map " << (testCase.Residual.empty() ? "" : "'" + testCase.Residual + "' ") << "is "
+              << residual->GetLargestPossibleRegion().GetSize() << " but image '" << testCase.Image << "' is "
+              << image->GetLargestPossibleRegion().GetSize();
+      throw CommandError(message.str());
     }
     const auto size = image->GetLargestPossibleRegion().GetSize();
     try

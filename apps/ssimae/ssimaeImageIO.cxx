@@ -124,11 +124,25 @@ RequireReadableAs(const std::string & path, unsigned int dimension)
   return info;
 }
 
+std::string
+PixelTypeName(const ImageFileInfo & info)
+{
+  if (!info.IsInteger)
+  {
+    return "float";
+  }
+  return info.TypeRange <= 255.0 ? "8-bit" : (info.TypeRange <= 65535.0 ? "16-bit" : "32-bit");
+}
+
 template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
-ReadFloatImage(const std::string & path)
+ReadFloatImage(const std::string & path, ImageFileInfo * info)
 {
-  RequireReadableAs(path, VDimension);
+  const auto header = RequireReadableAs(path, VDimension);
+  if (info)
+  {
+    *info = header;
+  }
   using ImageType = itk::Image<float, VDimension>;
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(path);
@@ -203,13 +217,49 @@ WriteOverlayImage(const FloatImage2 *                  image,
   }
   try
   {
-    itk::AtomicFile::Write(path, [&](const std::string & target) { itk::WriteImage(overlay.GetPointer(), target); });
+    itk::AtomicFile::Write(path, [&](const std::string & target) {
+      itk::WriteImage(overlay.GetPointer(), target);
+      VerifyWrittenImage(target);
+    });
   }
   catch (const itk::ExceptionObject & error)
   {
     throw CommandError(error.GetDescription());
   }
 }
+void
+VerifyWrittenImage(const std::string & path)
+{
+  const std::string problem = "the written file does not read back (disk full?): ";
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::FileModeEnum::ReadMode);
+  if (!io)
+  {
+    throw std::runtime_error(problem + "no reader recognises it");
+  }
+  try
+  {
+    io->SetFileName(path);
+    io->ReadImageInformation();
+    RequireCompletePixelData(path, *io);
+    itk::ImageIORegion region(io->GetNumberOfDimensions());
+    for (unsigned int d = 0; d < io->GetNumberOfDimensions(); ++d)
+    {
+      region.SetSize(d, io->GetDimensions(d));
+    }
+    io->SetIORegion(region);
+    std::vector<char> buffer(io->GetImageSizeInBytes());
+    io->Read(buffer.data());
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw std::runtime_error(problem + error.GetDescription());
+  }
+  catch (const CommandError & error)
+  {
+    throw std::runtime_error(problem + error.what());
+  }
+}
+
 bool
 IsIntegerOnlyFormat(const std::string & path)
 {
@@ -256,6 +306,7 @@ WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string &
       {
         itk::WriteImage(image, target, true);
       }
+      VerifyWrittenImage(target);
     });
   }
   catch (const itk::ExceptionObject & error)
@@ -265,9 +316,9 @@ WriteFloatImage(const itk::Image<float, VDimension> * image, const std::string &
 }
 
 template itk::Image<float, 2>::Pointer
-ReadFloatImage<2>(const std::string &);
+ReadFloatImage<2>(const std::string &, ImageFileInfo *);
 template itk::Image<float, 3>::Pointer
-ReadFloatImage<3>(const std::string &);
+ReadFloatImage<3>(const std::string &, ImageFileInfo *);
 template void
 WriteFloatImage<2>(const itk::Image<float, 2> *, const std::string &, double, double);
 template void

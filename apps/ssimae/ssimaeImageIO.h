@@ -48,10 +48,21 @@ ReadImageFileInfo(const std::string & path);
 ImageFileInfo
 RequireReadableAs(const std::string & path, unsigned int dimension);
 
-/** Reads a single-channel image as float; colour files are converted to luminance. CommandError on failure. */
+/** "8-bit", "16-bit", "32-bit" (integer files) or "float": the kind of data a file stores. */
+std::string
+PixelTypeName(const ImageFileInfo & info);
+
+/** Reads a single-channel image as float; colour files are converted to luminance. CommandError on failure. The
+ * file's header information is stored in `info` when given. */
 template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
-ReadFloatImage(const std::string & path);
+ReadFloatImage(const std::string & path, ImageFileInfo * info = nullptr);
+
+/** Reads a file just written back in full; std::runtime_error when it is incomplete or unreadable. Some of ITK's
+ * writers (NRRD's gzip stream, MetaImage) do not report a full disk, so every image ssimae writes is checked so
+ * before it replaces the previous file (itk::AtomicFile). */
+void
+VerifyWrittenImage(const std::string & path);
 
 /** True for formats that store only 8/16-bit integers (PNG, JPEG, BMP). */
 bool

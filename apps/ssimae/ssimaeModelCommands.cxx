@@ -38,6 +38,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -321,14 +322,18 @@ MakeTrainModel(const ArgumentParser & arguments)
   return model;
 }
 
-void
+// Reads the images into the trainer; returns the kinds of data they hold (PixelTypeName).
+std::set<std::string>
 AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::string> & files, bool validation)
 {
+  std::set<std::string> types;
   for (const auto & file : files)
   {
     // Read here so that training images pass the same checks as every other image (complete pixel data, grey or
     // RGB, 2D, finite values).
-    const auto image = ReadFloatImage<2>(file);
+    ImageFileInfo info;
+    const auto    image = ReadFloatImage<2>(file, &info);
+    types.insert(PixelTypeName(info));
     try
     {
       validation ? trainer.AddValidationImage(image) : trainer.AddImage(image);
@@ -338,6 +343,7 @@ AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::stri
       throw CommandError(error.GetDescription());
     }
   }
+  return types;
 }
 
 // Where train reads and writes: the expanded image lists and the three files it keeps up to date.
@@ -376,17 +382,22 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
 {
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
-  AddTrainingImages(*trainer, files.Images, false);
+  const auto types = AddTrainingImages(*trainer, files.Images, false);
   AddTrainingImages(*trainer, files.ValidationImages, true);
+  if (types.size() == 1 && *types.begin() != "float")
+  {
+    // Integer data of one kind: segment and calibrate refuse images of another kind (RequireModelPixelType).
+    model->SetMetadataValue(TrainingPixelTypeKey, *types.begin());
+  }
   trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(arguments.GetPositiveInteger("patches")));
   trainer->SetNumberOfEpochs(static_cast<unsigned int>(arguments.GetPositiveInteger("epochs")));
   trainer->SetBatchSize(static_cast<unsigned int>(arguments.GetPositiveInteger("batch")));
   trainer->SetLearningRate(arguments.GetDouble("lr"));
-  trainer->SetPatience(static_cast<unsigned int>(std::max(0L, arguments.GetInteger("patience"))));
+  trainer->SetPatience(static_cast<unsigned int>(arguments.GetNonNegativeInteger("patience")));
   SetAugmentation(*trainer, arguments.GetFlag("no-augment") ? "none" : arguments.GetString("augment"));
   trainer->SetMixedPrecision(arguments.GetFlag("bf16"));
   trainer->SetLogFile(files.Log);
-  trainer->SetSeed(static_cast<unsigned int>(arguments.GetInteger("seed")));
+  trainer->SetSeed(static_cast<unsigned int>(arguments.GetNonNegativeInteger("seed")));
   if (arguments.Has("threads"))
   {
     const auto threads = arguments.GetPositiveInteger("threads");
@@ -519,9 +530,10 @@ RunReconstruct(int argc, char * argv[])
   }
   const std::string input = arguments.GetPositionals()[0];
   const std::string output = arguments.GetString("output");
-  RequireReadableAs(input, 2);
+  const auto info = RequireReadableAs(input, 2);
   RequireSeparateOutputs({ output }, { input, arguments.GetString("model") });
   const auto model = LoadModel(arguments.GetString("model"));
+  RequireModelPixelType(input, info, model, arguments.GetString("model"));
   using ReaderType = itk::ImageFileReader<FloatImage2>;
   auto reader = ReaderType::New();
   reader->SetFileName(input);
@@ -541,6 +553,7 @@ RunReconstruct(int argc, char * argv[])
     itk::AtomicFile::Write(output, [&writer](const std::string & target) {
       writer->SetFileName(target);
       writer->Update();
+      VerifyWrittenImage(target);
     });
   }
   catch (const itk::ExceptionObject & error)
@@ -582,7 +595,12 @@ RunCalibrate(int argc, char * argv[])
   calibrator->SetRule(
     ParseEnumOption<itk::ResidualThresholdCalibratorEnums, itk::ResidualThresholdCalibratorEnums::Rule>(
       "rule", rule, "percentile, max or min-area"));
-  calibrator->SetPercentile(arguments.GetDouble("percentile"));
+  const double percentile = arguments.GetDouble("percentile");
+  if (!(percentile >= 0.0 && percentile <= 100.0))
+  {
+    throw UsageError("--percentile must be in [0, 100], got " + arguments.GetString("percentile"));
+  }
+  calibrator->SetPercentile(percentile);
   calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
   const auto        files = ExpandImages(arguments.GetPositionals());
   const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
@@ -592,7 +610,9 @@ RunCalibrate(int argc, char * argv[])
   ProgressBar bar("calibrate");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
-    const auto image = ReadFloatImage<2>(files[i]);
+    ImageFileInfo info;
+    const auto    image = ReadFloatImage<2>(files[i], &info);
+    RequireModelPixelType(files[i], info, model, modelPath);
     calibrator->AddResidualMap(
       ResidualMap(image, ReconstructImage(image, model, stride, 64, files[i]), model, residualKind));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
@@ -698,7 +718,7 @@ RunSegment(int argc, char * argv[])
   long minimumArea = 0;
   if (arguments.Has("min-area"))
   {
-    minimumArea = arguments.GetInteger("min-area");
+    minimumArea = static_cast<long>(arguments.GetNonNegativeInteger("min-area"));
   }
   else if (!model->GetMetadataValue("calibration.min_area").empty())
   {
@@ -718,7 +738,9 @@ RunSegment(int argc, char * argv[])
   ProgressBar bar("segment");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
-    const auto image = ReadFloatImage<2>(files[i]);
+    ImageFileInfo info;
+    const auto    image = ReadFloatImage<2>(files[i], &info);
+    RequireModelPixelType(files[i], info, model, arguments.GetString("model"));
     const auto reconstruction = ReconstructImage(image, model, stride, 64, files[i]);
     auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
     segmentation->SetInput1(image);

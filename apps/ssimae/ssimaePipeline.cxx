@@ -23,6 +23,7 @@
 #include "itkResidualSegmentationFilter.h"
 
 #include <algorithm>
+#include <sstream>
 
 namespace ssimae {
 
@@ -115,6 +116,30 @@ BlurReconstruction(const FloatImage2 * image, const itk::AutoencoderModel * mode
   output->Allocate();
   std::copy(blurred.begin(), blurred.end(), output->GetBufferPointer());
   return output;
+}
+
+void
+RequireModelPixelType(const std::string &           imagePath,
+                      const ImageFileInfo &         info,
+                      const itk::AutoencoderModel * model,
+                      const std::string &           modelPath)
+{
+  if (model == nullptr || !info.IsInteger ||
+      model->GetIntensityNormalization() != itk::AutoencoderModel::NormalizationEnum::Global)
+  {
+    return;
+  }
+  const std::string trained = model->GetMetadataValue(TrainingPixelTypeKey);
+  const std::string given = PixelTypeName(info);
+  if (!trained.empty() && trained != given)
+  {
+    std::ostringstream message;
+    message << "image '" << imagePath << "' holds " << given << " integers, but the model '" << modelPath
+            << "' was trained on " << trained << " images: its intensity mapping [" << model->GetIntensityMinimum()
+            << ", " << model->GetIntensityMaximum() << "] does not fit (convert the image, or train on " << given
+            << " images)";
+    throw CommandError(message.str());
+  }
 }
 
 itk::AutoencoderModel::Pointer

@@ -56,6 +56,19 @@ ResidualMap(const FloatImage2 *           image,
 FloatImage2::Pointer
 BlurReconstruction(const FloatImage2 * image, const itk::AutoencoderModel * model, double sigma);
 
+/** Model metadata key of the kind of integer data the model was trained on ("8-bit", "16-bit", "32-bit"; absent for
+ * float or mixed training data and for older models). */
+constexpr const char * TrainingPixelTypeKey = "training.pixel_type";
+
+/** Refuses (CommandError naming both files) an integer image of another kind than the integer images a model was
+ * trained on: its intensity mapping would not fit (a 16-bit image given to a model of 8-bit data). Float images and
+ * models without the record pass; the reconstruction filter still refuses intensities far outside the model's range. */
+void
+RequireModelPixelType(const std::string &           imagePath,
+                      const ImageFileInfo &         info,
+                      const itk::AutoencoderModel * model,
+                      const std::string &           modelPath);
+
 /** Loads a model file; CommandError naming the file on failure. */
 itk::AutoencoderModel::Pointer
 LoadModel(const std::string & path);

@@ -55,9 +55,9 @@ ComputeSSIM(const ArgumentParser & arguments, double dynamicRange)
     throw UsageError("--size must be an odd positive number of taps, got " + std::to_string(size));
   }
   filter->SetWindowSize(static_cast<unsigned int>(size));
-  filter->SetGaussianSigma(arguments.GetDouble("sigma"));
-  filter->SetK1(arguments.GetDouble("k1"));
-  filter->SetK2(arguments.GetDouble("k2"));
+  filter->SetGaussianSigma(arguments.GetPositiveDouble("sigma"));
+  filter->SetK1(arguments.GetPositiveDouble("k1"));
+  filter->SetK2(arguments.GetPositiveDouble("k2"));
   filter->SetDynamicRange(dynamicRange);
   filter->SetLuminanceExponent(arguments.GetDouble("alpha"));
   filter->SetContrastExponent(arguments.GetDouble("beta"));
@@ -135,7 +135,7 @@ RunSSIM(int argc, char * argv[])
                        files[1] + "' is " + std::to_string(info2.Dimension) + "D");
   }
   const double range =
-    arguments.Has("range") ? arguments.GetDouble("range") : std::max(info1.TypeRange, info2.TypeRange);
+    arguments.Has("range") ? arguments.GetPositiveDouble("range") : std::max(info1.TypeRange, info2.TypeRange);
   if (info1.Dimension == 2)
   {
     return ComputeSSIM<2>(arguments, range);
