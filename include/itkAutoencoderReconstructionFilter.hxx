@@ -416,8 +416,11 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructRegion(co
   const std::size_t patchPixels = static_cast<std::size_t>(layout.Patch * layout.Patch);
   const std::size_t planePixels =
     static_cast<std::size_t>((layout.High[0] - layout.Low[0]) * (layout.High[1] - layout.Low[1]));
+  // No batch larger than the patches of a slice: a huge BatchSize allocates no more than the work needs.
+  const std::size_t capacity =
+    std::min<std::size_t>(m_BatchSize, layout.Positions[0].size() * layout.Positions[1].size());
   PatchBatch batch;
-  batch.Patches.resize(static_cast<std::size_t>(m_BatchSize) * patchPixels);
+  batch.Patches.resize(capacity * patchPixels);
   batch.Reconstructed.resize(batch.Patches.size());
   batch.Sum.resize(planePixels);
   batch.Count.resize(planePixels);
@@ -441,7 +444,7 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructRegion(co
         float * destination = batch.Patches.data() + batch.Origins.size() * patchPixels;
         this->GatherPatch(input, layout, sliceRegion.GetIndex(), { px, py }, minimum, scale, destination);
         batch.Origins.emplace_back(px, py);
-        if (batch.Origins.size() == m_BatchSize)
+        if (batch.Origins.size() == capacity)
         {
           this->ReconstructBatch(layout, batch);
         }

@@ -22,6 +22,7 @@
 #include "itkSSIMKernel.h"
 #include "itkTotalProgressReporter.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <utility>
@@ -459,6 +460,16 @@ template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
 {
+  // Mirrored borders repeat the image: a window wider than twice its largest side sees nothing new, and its taps
+  // (one double each) would be allocated per thread.
+  const auto   size = this->GetInput1()->GetLargestPossibleRegion().GetSize();
+  const auto   largest = *std::max_element(size.begin(), size.end());
+  const double limit = 2.0 * static_cast<double>(largest) + 1.0;
+  if (static_cast<double>(m_WindowSize) > limit)
+  {
+    itkExceptionMacro("WindowSize " << m_WindowSize << " exceeds twice the image's largest side plus one (" << limit
+                                    << ")");
+  }
   m_SSIMSum = 0.0;
   m_FoundNaN = false;
 }

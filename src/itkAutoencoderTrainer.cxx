@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "itkAutoencoderTrainer.h"
 #include "itkAtomicFile.h"
+#include <itksys/SystemInformation.hxx>
 #include "itkAutoencoderNetwork.h"
 #include "itkEnumNames.h"
 #include "itkImageFileReader.h"
@@ -669,6 +670,19 @@ AutoencoderTrainer::VerifySettings() const
   {
     itkExceptionMacro("BatchSize (" << m_BatchSize << "), NumberOfPatchesPerEpoch (" << m_NumberOfPatchesPerEpoch
                                     << ") and NumberOfEpochs (" << m_NumberOfEpochs << ") must be positive");
+  }
+  // The patch positions of an epoch and of the validation set are drawn up front: refuse counts whose positions
+  // alone would not fit in this machine's memory, before allocating them.
+  const double positionBytes = static_cast<double>(sizeof(PatchPosition)) *
+                               static_cast<double>(m_NumberOfPatchesPerEpoch) * (1.0 + m_ValidationFraction);
+  itksys::SystemInformation system;
+  system.RunMemoryCheck();
+  const double              physicalBytes = static_cast<double>(system.GetTotalPhysicalMemory()) * 1048576.0;
+  if (physicalBytes > 0.0 && positionBytes > physicalBytes)
+  {
+    itkExceptionMacro("NumberOfPatchesPerEpoch " << m_NumberOfPatchesPerEpoch << " needs " << positionBytes / 1073741824.0
+                                                 << " GiB for the patch positions alone, more than the "
+                                                 << physicalBytes / 1073741824.0 << " GiB of memory of this machine");
   }
   if (!(m_LearningRate > 0.0) || !(m_WeightDecay >= 0.0) ||
       !(m_ValidationFraction >= 0.0 && m_ValidationFraction < 1.0))

@@ -23,6 +23,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <set>
 #include <iostream>
 
 namespace {
@@ -38,6 +40,34 @@ PrintHelp()
     std::cout << "  " << command.Name << std::string(12 - std::min<std::size_t>(11, command.Name.size()), ' ')
               << command.Summary << "\n";
   }
+}
+// The options on the command line that set amounts of work or memory, for an out-of-memory message.
+std::string
+SizeOptions(int argc, char * argv[])
+{
+  static const std::set<std::string> sizes = { "--patches", "--batch", "--patch", "--latent", "--size", "--stride",
+                                               "--train-images", "--test-images", "--pieces", "--scale" };
+  std::string given;
+  for (int i = 2; i + 1 < argc; ++i)
+  {
+    if (sizes.count(argv[i]))
+    {
+      given += std::string(given.empty() ? " (" : ", ") + argv[i] + " " + argv[i + 1];
+    }
+  }
+  return given.empty() ? given : given + ")";
+}
+
+// A failed allocation, wherever it was wrapped, is reported as running out of memory with the sizes that caused it.
+std::string
+Explained(const std::string & message, int argc, char * argv[])
+{
+  if (message.find("bad_alloc") == std::string::npos && message.find("Failed to allocate memory") == std::string::npos)
+  {
+    return message;
+  }
+  return "out of memory: the sizes asked for" + SizeOptions(argc, argv) + " need more memory than is available (" +
+         message + ")";
 }
 } // namespace
 
@@ -68,17 +98,22 @@ main(int argc, char * argv[])
     }
     catch (const ssimae::CommandError & error)
     {
-      std::cerr << "ssimae " << name << ": error: " << error.what() << std::endl;
+      std::cerr << "ssimae " << name << ": error: " << Explained(error.what(), argc, argv) << std::endl;
       return 1;
     }
     catch (const itk::ExceptionObject & error)
     {
-      std::cerr << "ssimae " << name << ": error: " << error.GetDescription() << std::endl;
+      std::cerr << "ssimae " << name << ": error: " << Explained(error.GetDescription(), argc, argv) << std::endl;
+      return 1;
+    }
+    catch (const std::bad_alloc &)
+    {
+      std::cerr << "ssimae " << name << ": error: " << Explained("std::bad_alloc", argc, argv) << std::endl;
       return 1;
     }
     catch (const std::exception & error)
     {
-      std::cerr << "ssimae " << name << ": error: " << error.what() << std::endl;
+      std::cerr << "ssimae " << name << ": error: " << Explained(error.what(), argc, argv) << std::endl;
       return 1;
     }
   }

@@ -303,6 +303,37 @@ struct TestSet
   std::vector<std::string>                       Categories; // defect categories, in order of appearance
 };
 
+// A category whose masks are all empty has no pixel ROC of its own: it is named and left out of the per-category
+// areas (its images stay in the overall metrics) instead of stopping the evaluation.
+void
+KeepCategoriesWithDefects(TestSet & set)
+{
+  std::vector<std::string> kept;
+  for (const auto & category : set.Categories)
+  {
+    bool defects = false;
+    for (std::size_t i = 0; i < set.Cases.size() && !defects; ++i)
+    {
+      if (set.Cases[i].Category == category)
+      {
+        const auto * pixels = set.Masks[i]->GetBufferPointer();
+        const auto   count = set.Masks[i]->GetLargestPossibleRegion().GetNumberOfPixels();
+        defects = std::any_of(pixels, pixels + count, [](unsigned char value) { return value != 0; });
+      }
+    }
+    if (defects)
+    {
+      kept.push_back(category);
+    }
+    else
+    {
+      std::cerr << "warning: category '" << category
+                << "' has no defect pixels in its masks: left out of the per-category areas" << std::endl;
+    }
+  }
+  set.Categories = kept;
+}
+
 MaskImage::Pointer
 ReadCaseMask(const TestCase & testCase, const FloatImage2 * image, double maskThreshold)
 {
@@ -375,6 +406,7 @@ LoadTestSet(std::vector<TestCase>         cases,
     progress.Update(static_cast<double>(i + 1) / static_cast<double>(set.Cases.size()), testCase.Image);
   }
   progress.Finish();
+  KeepCategoriesWithDefects(set);
   return set;
 }
 

@@ -180,6 +180,7 @@ class Fixtures:
             "m_nan_residual.csv": "image,mask,residual\nimage.png,mask.png,residual_nan.tif\n",
             "m_nan_image.csv": "image,mask\nnan.tif,mask.png\n",
             "m_sixteen.csv": "image,mask\nsixteen.png,mask.png\nimage.png,\n",
+            "m_all_good.csv": "image,mask\nimage.png,\ntrain.png,\n",
             "m_good_only_category.csv": "image,mask,residual,category\nimage.png,mask.png,,scratch\n"
                                         "train.png,,,good\nv.1.png,,,stain\n",
         }
@@ -353,6 +354,14 @@ def cases():
         (["evaluate", "--manifest", "m_nan_residual.csv", "-o", "ev"], 1, ["residual_nan.tif", "NaN"]),
         (["evaluate", "--manifest", "m_nan_image.csv"] + evaluate, 1, ["nan.tif", "NaN"]),
         (["evaluate", "--mvtec", "missing_dir", "-o", "ev"], 1, ["missing_dir"]),
+        (["evaluate", "--manifest", "m_all_good.csv"] + evaluate, 1, ["defect pixels"]),
+        # Resources: sizes are checked before allocation, or an allocation failure names the sizes.
+        (["train", "--images", "train.png", "-o", "m2.pt"] + train_with("--patches", "2147483647"), 1,
+         ["2147483647", "memory"]),
+        (["ssim", "image.png", "train.png", "--size", "2147483647"], 1, ["WindowSize", "2147483647"]),
+        (["demo", "--quick", "--size", "1000000"], 1, ["out of memory", "--size 1000000"]),
+        (["reconstruct", "image.png", "--model", "model.pt", "-o", "image.png", "--pieces", "4"], 1,
+         ["image.png", "overwrite"]),
     ]
 
 
@@ -400,6 +409,16 @@ def check_results_that_must_work(ssimae, failures):
     result = run(ssimae, ["segment", "bright.tif", "--model", "calibrated.pt", "-o", "seg_bright"])
     if result.returncode != 0:
         failures.append(f"bright defect refused: {(result.stdout + result.stderr)[-300:]}")
+    # A category whose images have no defects is named and left out of the per-category areas; the rest is evaluated.
+    result = run(ssimae, ["evaluate", "--manifest", "m_good_only_category.csv", "-o", "ev_categories", "--model",
+                          "model.pt", "--stride", "16", "--reference", "none", "--worst", "0"])
+    if result.returncode != 0 or "'stain'" not in result.stderr:
+        failures.append(f"category without defects: {(result.stdout + result.stderr)[-300:]}")
+    # Huge batches allocate no more than the patches of the image.
+    result = run(ssimae, ["reconstruct", "image.png", "--model", "model.pt", "-o", "r_batch.nrrd", "--batch",
+                          "2147483647"])
+    if result.returncode != 0:
+        failures.append(f"reconstruct --batch 2147483647: {(result.stdout + result.stderr)[-300:]}")
     # A manifest with a UTF-8 byte-order mark reads its first file name without it.
     with open("m_bom.csv", "w", encoding="utf-8-sig") as f:
         f.write("image.png,mask.png\ntrain.png,\n")
@@ -418,7 +437,7 @@ def check_results_that_must_work(ssimae, failures):
     if result.returncode != 0 or not os.path.islink("link_out.nrrd") or not os.path.isfile("map_target.nrrd"):
         failures.append(f"output through a link: exit {result.returncode}, link kept "
                         f"{os.path.islink('link_out.nrrd')}, target written {os.path.isfile('map_target.nrrd')}")
-    return len(good) + 4
+    return len(good) + 6
 
 
 def mount_tmpfs(path, options):
