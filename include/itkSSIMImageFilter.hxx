@@ -461,11 +461,11 @@ void
 SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
 {
   // Mirrored borders repeat the image: a window wider than twice its largest side sees nothing new, and its taps
-  // (one double each) would be allocated per thread.
+  // and rows are allocated per thread. Windows up to 65537 taps are always accepted (images smaller than the window).
   const auto   size = this->GetInput1()->GetLargestPossibleRegion().GetSize();
   const auto   largest = *std::max_element(size.begin(), size.end());
   const double limit = 2.0 * static_cast<double>(largest) + 1.0;
-  if (static_cast<double>(m_WindowSize) > limit)
+  if (m_WindowSize > 65537u && static_cast<double>(m_WindowSize) > limit)
   {
     itkExceptionMacro("WindowSize " << m_WindowSize << " exceeds twice the image's largest side plus one (" << limit
                                     << ")");
