@@ -20,6 +20,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeEvaluate.h"
 #include "ssimaeImageIO.h"
+#include "ssimaeOptions.h"
 #include "ssimaePlot.h"
 #include "ssimaeTextFiles.h"
 
@@ -217,6 +218,8 @@ struct EvaluateSettings
   }
 };
 
+} // namespace
+
 void
 DeclareEvaluateOptions(ArgumentParser & arguments)
 {
@@ -243,6 +246,7 @@ DeclareEvaluateOptions(ArgumentParser & arguments)
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
 }
 
+namespace {
 // Everything but the residual source, which needs the model.
 EvaluateSettings
 ReadEvaluateSettings(const ArgumentParser & arguments)
