@@ -251,9 +251,9 @@ public:
     const int64_t version = this->ReadVersion();
     ModelFields   fields;
     fields.Architecture = this->ReadArchitecture();
-    fields.PatchSize = static_cast<unsigned int>(this->Read("ssimae.patch_size").toInt());
-    fields.NumberOfChannels = static_cast<unsigned int>(this->Read("ssimae.channels").toInt());
-    fields.LatentSize = static_cast<unsigned int>(this->Read("ssimae.latent_size").toInt());
+    fields.PatchSize = this->ReadSize("ssimae.patch_size", "patch size");
+    fields.NumberOfChannels = this->ReadSize("ssimae.channels", "number of channels");
+    fields.LatentSize = this->ReadSize("ssimae.latent_size", "latent size");
     fields.Loss = this->ReadEnum<LossEnum>("ssimae.loss", "loss");
     fields.IntensityMinimum = this->Read("ssimae.intensity_minimum").toDouble();
     fields.IntensityMaximum = this->Read("ssimae.intensity_maximum").toDouble();
@@ -357,6 +357,19 @@ private:
       Fail(m_FileName, "lacks '", key, "': not an SSIMAutoencoder model");
     }
     return value;
+  }
+
+  // Sizes are stored as 64-bit integers: one beyond unsigned int is refused, not wrapped into range (2^32 + 32 would
+  // otherwise read as a patch size of 32, and the settings checksum, computed on the wrapped value, would agree).
+  unsigned int
+  ReadSize(const char * key, const char * what)
+  {
+    const int64_t size = this->Read(key).toInt();
+    if (size < 0 || size > static_cast<int64_t>(std::numeric_limits<unsigned int>::max()))
+    {
+      Fail(m_FileName, "has ", what, " ", size, ", out of range");
+    }
+    return static_cast<unsigned int>(size);
   }
 
   int64_t

@@ -459,6 +459,12 @@ TEST(AutoencoderModel, SettingsAreCoveredByAChecksum)
   ExpectThrowMentioning([&] { loaded->Load(huge); }, { "huge-latent.pt", "latent size 1000000000" });
   const std::string patch = changed("odd-patch.pt", { { "ssimae.patch_size", c10::IValue(int64_t{ 48 }) } });
   ExpectThrowMentioning([&] { loaded->Load(patch); }, { "odd-patch.pt", "patch size 48" });
+  // Sizes beyond 32 bits are refused, not wrapped into range (2^32 + 32 would read as 32, and so would its checksum).
+  const std::string wrapped =
+    changed("wrapped-patch.pt", { { "ssimae.patch_size", c10::IValue(int64_t{ 4294967296 } + 32) } });
+  ExpectThrowMentioning([&] { loaded->Load(wrapped); }, { "wrapped-patch.pt", "patch size 4294967328, out of range" });
+  const std::string negative = changed("negative-latent.pt", { { "ssimae.latent_size", c10::IValue(int64_t{ -8 }) } });
+  ExpectThrowMentioning([&] { loaded->Load(negative); }, { "negative-latent.pt", "latent size -8, out of range" });
   auto big = itk::AutoencoderModel::New();
   big->SetLatentSize(itk::AutoencoderModel::MaximumLatentSize + 1);
   EXPECT_THROW(big->Initialize(), itk::ExceptionObject);

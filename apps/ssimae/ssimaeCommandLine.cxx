@@ -286,6 +286,17 @@ ArgumentParser::GetList(const std::string & name) const
   return m_Results[static_cast<std::size_t>(&option - m_Options.data())];
 }
 
+std::vector<std::string>
+ArgumentParser::GetOptionNames() const
+{
+  std::vector<std::string> names;
+  for (const auto & option : m_Options)
+  {
+    names.push_back(option.Name);
+  }
+  return names;
+}
+
 std::string
 ArgumentParser::Help()
 {

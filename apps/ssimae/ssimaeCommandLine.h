@@ -99,6 +99,9 @@ public:
   {
     return m_Positionals;
   }
+  /** Names of the declared options and flags, in declaration order. */
+  std::vector<std::string>
+  GetOptionNames() const;
 
   std::string
   Help();

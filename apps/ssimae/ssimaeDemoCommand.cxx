@@ -19,6 +19,7 @@
 // are trained on defect-free checkerboards and segment grey strokes and dots on new checkerboards.
 #include "ssimaeCommandLine.h"
 #include "ssimaeImageIO.h"
+#include "ssimaeOptions.h"
 #include "ssimaePipeline.h"
 #include "ssimaeTextFiles.h"
 
@@ -67,6 +68,8 @@ struct DemoSettings
   double        LearningRate;
 };
 
+} // namespace
+
 void
 DeclareDemoOptions(ArgumentParser & arguments)
 {
@@ -91,6 +94,7 @@ DeclareDemoOptions(ArgumentParser & arguments)
                     "l2-AE by at least 0.02");
 }
 
+namespace {
 DemoSettings
 ReadDemoSettings(const ArgumentParser & arguments)
 {

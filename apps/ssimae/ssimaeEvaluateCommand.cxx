@@ -20,6 +20,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeEvaluate.h"
 #include "ssimaeImageIO.h"
+#include "ssimaeOptions.h"
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
 #include "ssimaeTextFiles.h"
@@ -226,6 +227,8 @@ struct EvaluateSettings
   }
 };
 
+} // namespace
+
 void
 DeclareEvaluateOptions(ArgumentParser & arguments)
 {
@@ -252,6 +255,7 @@ DeclareEvaluateOptions(ArgumentParser & arguments)
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
 }
 
+namespace {
 // Everything but the residual source, which needs the model.
 EvaluateSettings
 ReadEvaluateSettings(const ArgumentParser & arguments)

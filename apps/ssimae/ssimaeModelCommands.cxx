@@ -18,6 +18,7 @@
 // `ssimae train`, `ssimae reconstruct`, `ssimae calibrate` and `ssimae segment`.
 #include "ssimaeCommandLine.h"
 #include "ssimaeImageIO.h"
+#include "ssimaeOptions.h"
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
 #include "ssimaeTextFiles.h"
@@ -269,7 +270,6 @@ SetAugmentation(itk::AutoencoderTrainer & trainer, const std::string & text)
 }
 } // namespace
 
-namespace {
 void
 DeclareTrainOptions(ArgumentParser & arguments)
 {
@@ -302,6 +302,7 @@ DeclareTrainOptions(ArgumentParser & arguments)
   arguments.AddFlag("resume", "continue from the checkpoint when it exists");
 }
 
+namespace {
 // The untrained model with the architecture, loss, scale and normalisation asked for.
 itk::AutoencoderModel::Pointer
 MakeTrainModel(const ArgumentParser & arguments)
