@@ -19,10 +19,13 @@
 #include "itkAtomicFile.h"
 #include "itkAutoencoderNetwork.h"
 #include "itkEnumNames.h"
+#include "itkZipIntegrity.h"
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -225,15 +228,35 @@ Fail(const std::string & fileName, const TParts &... parts)
   throw ModelFileProblem(message.str());
 }
 
+// The bytes of a zip archive file (model, checkpoint, TorchScript) whose structure and record CRCs were checked;
+// ModelFileProblem naming the file otherwise.
+std::string
+ReadIntactArchive(const std::string & fileName)
+{
+  std::ifstream in(fileName, std::ios::binary);
+  std::string   bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof())
+  {
+    Fail(fileName, "cannot be read");
+  }
+  const std::string problem = ZipIntegrityProblem(bytes);
+  if (!problem.empty())
+  {
+    Fail(fileName, "is damaged: ", problem);
+  }
+  return bytes;
+}
+
 // Reads a file written by AutoencoderModel::Save(), checking each field.
 class ModelFileReader
 {
 public:
   explicit ModelFileReader(const std::string & fileName) : m_FileName(fileName)
   {
+    const std::string bytes = ReadIntactArchive(fileName);
     try
     {
-      m_Archive.load_from(fileName);
+      m_Archive.load_from(bytes.data(), bytes.size());
     }
     catch (const std::exception & error)
     {
@@ -689,10 +712,20 @@ AutoencoderModel::LoadTorchScript(const std::string & fileName, unsigned int pat
   {
     itkExceptionMacro("LoadTorchScript('" << fileName << "'): patch size and channels must be positive");
   }
-  auto module = std::make_unique<torch::jit::Module>();
+  auto        module = std::make_unique<torch::jit::Module>();
+  std::string bytes;
   try
   {
-    *module = torch::jit::load(fileName);
+    bytes = ReadIntactArchive(fileName);
+  }
+  catch (const ModelFileProblem & problem)
+  {
+    itkExceptionMacro(<< problem.what());
+  }
+  try
+  {
+    std::istringstream stream(bytes);
+    *module = torch::jit::load(stream);
     module->eval();
   }
   catch (const std::exception & error)

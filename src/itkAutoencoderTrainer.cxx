@@ -17,12 +17,14 @@
  *=========================================================================*/
 #include "itkAutoencoderTrainer.h"
 #include "itkAtomicFile.h"
-#include <itksys/SystemInformation.hxx>
 #include "itkAutoencoderNetwork.h"
 #include "itkEnumNames.h"
 #include "itkImageFileReader.h"
 #include "itkImageGrid.h"
 #include "itkSSIMKernel.h"
+#include "itkZipIntegrity.h"
+
+#include <itksys/SystemInformation.hxx>
 
 #include <ATen/autocast_mode.h>
 
@@ -30,7 +32,9 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <iomanip>
 #include <limits>
 #include <random>
@@ -410,8 +414,15 @@ struct CheckpointContents
 CheckpointContents
 ReadCheckpointFile(const std::string & path)
 {
+  std::ifstream     in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string problem = ZipIntegrityProblem(bytes);
+  if (!problem.empty())
+  {
+    throw std::runtime_error("it is damaged: " + problem);
+  }
   torch::serialize::InputArchive archive;
-  archive.load_from(path);
+  archive.load_from(bytes.data(), bytes.size());
   c10::IValue format;
   if (!archive.try_read("format", format) || !format.isInt() || format.toInt() != CheckpointFormat)
   {

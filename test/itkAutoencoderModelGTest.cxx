@@ -21,6 +21,8 @@
 
 #include "itkAutoencoderModel.h"
 #include "itkAutoencoderNetwork.h"
+#include "itkAutoencoderTrainer.h"
+#include "itkCheckerboardDefectGenerator.h"
 #include "itkImageFileReader.h"
 #include "itkSSIMImageFilter.h"
 
@@ -93,7 +95,8 @@ void
 RewriteModelFile(const std::string &                        source,
                  const std::string &                        destination,
                  const std::map<std::string, c10::IValue> & replaced,
-                 const std::set<std::string> &              removed = {})
+                 const std::set<std::string> &              removed = {},
+                 bool                                       perturbWeights = false)
 {
   torch::serialize::InputArchive original;
   original.load_from(source);
@@ -112,6 +115,11 @@ RewriteModelFile(const std::string &                        source,
   torch::serialize::OutputArchive weightsCopy;
   itk::PaperAutoencoder           network(32, 1, 8);
   network->load(weights);
+  if (perturbWeights)
+  {
+    torch::NoGradGuard noGrad;
+    network->parameters().front().add_(1.0f);
+  }
   network->save(weightsCopy);
   rewritten.write("network", weightsCopy);
   rewritten.save_to(destination);
@@ -339,7 +347,7 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
     std::ofstream text(TemporaryFile("text.pt"));
     text << "this is not a model\n";
   }
-  ExpectThrowMentioning([&] { model->Load(TemporaryFile("text.pt")); }, { "text.pt", "not a readable" });
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("text.pt")); }, { "text.pt", "damaged", "no zip directory" });
 
   const std::string good = TemporaryFile("good.pt");
   SmallModel(8, 1)->Save(good);
@@ -350,14 +358,17 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
   }
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("truncated.pt")); }, { "truncated.pt" });
 
-  // A flipped byte inside the weights: caught by the checksum (or by the archive reader).
+  // A flipped byte inside the weights: caught by the records' CRC-32 before LibTorch parses the file.
   {
     std::string corrupt = bytes;
     const auto  position = corrupt.size() / 2; // the archive is mostly the uncompressed weights
     corrupt[position] = static_cast<char>(corrupt[position] ^ 0x5A);
     std::ofstream(TemporaryFile("corrupt.pt"), std::ios::binary) << corrupt;
   }
-  ExpectThrowMentioning([&] { model->Load(TemporaryFile("corrupt.pt")); }, { "corrupt.pt", "is corrupt" });
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("corrupt.pt")); }, { "corrupt.pt", "CRC-32" });
+  // Weights changed with intact CRCs (the archive rewritten): caught by the weights' own checksum.
+  RewriteModelFile(good, TemporaryFile("perturbed.pt"), {}, {}, true);
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("perturbed.pt")); }, { "perturbed.pt", "checksum" });
 
   // Metadata that does not match the stored weights (latent size 9 for weights of latent size 8).
   RewriteModelFile(good, TemporaryFile("mismatched.pt"), { { "ssimae.latent_size", c10::IValue(int64_t{ 9 }) } });
@@ -671,4 +682,39 @@ TEST(TorchSSIM, MapEqualsSSIMImageFilter)
   EXPECT_NEAR(itk::ReconstructionLoss(a, b, itk::AutoencoderModelEnums::Loss::L1).item<float>(),
               (a - b).abs().mean().item<float>(),
               1e-7f);
+}
+
+// A checkpoint rewritten with intact CRCs but one changed value (the completed epochs) is refused by its checksum.
+TEST(AutoencoderTrainer, CheckpointChecksumCoversTheLoopState)
+{
+  const std::string checkpoint = TemporaryFile("checksummed.checkpoint");
+  std::filesystem::remove(checkpoint);
+  const auto train = [&](unsigned int epochs, bool resume) {
+    auto model = itk::AutoencoderModel::New();
+    model->SetPatchSize(32);
+    model->SetLatentSize(8);
+    auto generator = itk::CheckerboardDefectGenerator::New();
+    auto trainer = itk::AutoencoderTrainer::New();
+    trainer->SetModel(model);
+    generator->SetWidth(48);
+    generator->SetHeight(48);
+    trainer->AddImage(generator->MakeTexture(1));
+    trainer->SetNumberOfPatchesPerEpoch(32);
+    trainer->SetBatchSize(16);
+    trainer->SetNumberOfEpochs(epochs);
+    trainer->SetCheckpointFile(checkpoint);
+    resume ? trainer->Resume() : trainer->Train();
+  };
+  train(1, false);
+  torch::serialize::InputArchive original;
+  original.load_from(checkpoint);
+  torch::serialize::OutputArchive rewritten;
+  for (const auto & key : original.keys())
+  {
+    c10::IValue value;
+    ASSERT_TRUE(original.try_read(key, value)) << key;
+    rewritten.write(key, key == "epoch" ? c10::IValue(int64_t{ 2 }) : value);
+  }
+  rewritten.save_to(checkpoint);
+  ExpectThrowMentioning([&] { train(1, true); }, { "checksummed.checkpoint", "checksum" });
 }

@@ -209,8 +209,9 @@ TEST(AutoencoderTrainer, ResumedRunEqualsUninterruptedRun)
   }
 }
 
-// A checkpoint is verified against its checksum before anything is restored: an edited byte (settings text, log) is
-// refused with the file named, and so is a truncated file. LibTorch's reader does not check the zip CRCs.
+// A checkpoint is verified before anything is restored: an edited byte (settings text, log) fails its record's CRC-32
+// (LibTorch's reader does not check them), a truncated file has no zip directory; the file is named. The checksum
+// over the contents themselves is tested with a rewritten archive in the model tests.
 TEST(AutoencoderTrainer, CorruptCheckpointsAreRefused)
 {
   const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/corrupt.checkpoint";
@@ -238,13 +239,13 @@ TEST(AutoencoderTrainer, CorruptCheckpointsAreRefused)
   ASSERT_NE(seed, std::string::npos);
   std::string edited = original;
   edited[seed + 5] = '8';
-  ExpectThrowMentioning([&] { resumeFrom(edited); }, "checksum");
+  ExpectThrowMentioning([&] { resumeFrom(edited); }, "CRC-32");
   // One character of the training log (its header "epoch,...").
   const auto log = original.find("epoch,");
   ASSERT_NE(log, std::string::npos);
   edited = original;
   edited[log] = 'E';
-  ExpectThrowMentioning([&] { resumeFrom(edited); }, "checksum");
+  ExpectThrowMentioning([&] { resumeFrom(edited); }, "CRC-32");
   // Truncated: the archive cannot be read; the error names the checkpoint.
   ExpectThrowMentioning([&] { resumeFrom(original.substr(0, original.size() / 2)); }, checkpoint);
   // The intact file resumes.

@@ -1,0 +1,215 @@
+/*=========================================================================
+ *
+ *  Copyright SSIMAutoencoder contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "itkZipIntegrity.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace itk {
+
+namespace {
+constexpr uint32_t EndOfCentralDirectory = 0x06054b50;
+constexpr uint32_t Zip64EndLocator = 0x07064b50;
+constexpr uint32_t Zip64End = 0x06064b50;
+constexpr uint32_t CentralEntry = 0x02014b50;
+constexpr uint32_t LocalEntry = 0x04034b50;
+
+// Little-endian reads that never leave the buffer: `ok` turns false instead.
+class Reader
+{
+public:
+  explicit Reader(const std::string & bytes) : m_Bytes(bytes) {}
+
+  uint64_t
+  Read(uint64_t offset, unsigned int width)
+  {
+    if (offset > m_Bytes.size() || width > m_Bytes.size() - offset)
+    {
+      m_Ok = false;
+      return 0;
+    }
+    uint64_t value = 0;
+    for (unsigned int i = 0; i < width; ++i)
+    {
+      value |= static_cast<uint64_t>(static_cast<unsigned char>(m_Bytes[offset + i])) << (8 * i);
+    }
+    return value;
+  }
+
+  bool
+  Ok() const
+  {
+    return m_Ok;
+  }
+
+private:
+  const std::string & m_Bytes;
+  bool                m_Ok{ true };
+};
+
+struct Directory
+{
+  uint64_t Offset{ 0 };
+  uint64_t Entries{ 0 };
+};
+
+// The central directory's offset and entry count, from the end records (zip64 when the classic fields overflow).
+bool
+FindDirectory(const std::string & bytes, Reader & in, Directory & directory)
+{
+  if (bytes.size() < 22)
+  {
+    return false;
+  }
+  const uint64_t lowest = bytes.size() > 22 + 65535 ? bytes.size() - 22 - 65535 : 0;
+  for (uint64_t end = bytes.size() - 22 + 1; end-- > lowest;)
+  {
+    if (in.Read(end, 4) != EndOfCentralDirectory)
+    {
+      continue;
+    }
+    directory.Entries = in.Read(end + 10, 2);
+    directory.Offset = in.Read(end + 16, 4);
+    if ((directory.Entries == 0xFFFF || directory.Offset == 0xFFFFFFFF) && end >= 20 &&
+        in.Read(end - 20, 4) == Zip64EndLocator)
+    {
+      const uint64_t record = in.Read(end - 20 + 8, 8);
+      if (in.Read(record, 4) != Zip64End)
+      {
+        return false;
+      }
+      directory.Entries = in.Read(record + 32, 8);
+      directory.Offset = in.Read(record + 48, 8);
+    }
+    return in.Ok();
+  }
+  return false;
+}
+
+// Sizes and offset of one central entry, with the zip64 extra field where the classic fields overflow.
+struct Entry
+{
+  uint64_t Method{ 0 };
+  uint64_t Crc{ 0 };
+  uint64_t Compressed{ 0 };
+  uint64_t Uncompressed{ 0 };
+  uint64_t LocalOffset{ 0 };
+  uint64_t Length{ 0 }; // of the central entry
+};
+
+Entry
+ReadEntry(Reader & in, uint64_t at)
+{
+  Entry entry;
+  entry.Method = in.Read(at + 10, 2);
+  entry.Crc = in.Read(at + 16, 4);
+  entry.Compressed = in.Read(at + 20, 4);
+  entry.Uncompressed = in.Read(at + 24, 4);
+  const uint64_t nameLength = in.Read(at + 28, 2);
+  const uint64_t extraLength = in.Read(at + 30, 2);
+  const uint64_t commentLength = in.Read(at + 32, 2);
+  entry.LocalOffset = in.Read(at + 42, 4);
+  entry.Length = 46 + nameLength + extraLength + commentLength;
+  for (uint64_t extra = at + 46 + nameLength; extra + 4 <= at + 46 + nameLength + extraLength && in.Ok();)
+  {
+    const uint64_t id = in.Read(extra, 2);
+    const uint64_t size = in.Read(extra + 2, 2);
+    if (id == 0x0001)
+    {
+      uint64_t field = extra + 4;
+      for (uint64_t * value : { &entry.Uncompressed, &entry.Compressed, &entry.LocalOffset })
+      {
+        if (*value == 0xFFFFFFFF && field + 8 <= extra + 4 + size)
+        {
+          *value = in.Read(field, 8);
+          field += 8;
+        }
+      }
+    }
+    extra += 4 + size;
+  }
+  return entry;
+}
+
+std::string
+CheckEntry(const std::string & bytes, Reader & in, const Entry & entry, uint64_t number)
+{
+  const std::string which = "record " + std::to_string(number);
+  if (in.Read(entry.LocalOffset, 4) != LocalEntry)
+  {
+    return which + " does not start where the directory says";
+  }
+  const uint64_t data = entry.LocalOffset + 30 + in.Read(entry.LocalOffset + 26, 2) + in.Read(entry.LocalOffset + 28, 2);
+  if (!in.Ok() || data > bytes.size() || entry.Compressed > bytes.size() - data)
+  {
+    return which + " runs past the end of the file (truncated?)";
+  }
+  if (entry.Method != 0)
+  {
+    return ""; // compressed records are inflated and checked by the reader itself
+  }
+  if (entry.Compressed != entry.Uncompressed)
+  {
+    return which + " has inconsistent sizes";
+  }
+  uLong    crc = crc32(0L, Z_NULL, 0);
+  uint64_t done = 0;
+  while (done < entry.Compressed)
+  {
+    const auto chunk = static_cast<uInt>(std::min<uint64_t>(entry.Compressed - done, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef *>(bytes.data() + data + done), chunk);
+    done += chunk;
+  }
+  return crc == entry.Crc ? "" : which + " does not match its CRC-32 (damaged bytes)";
+}
+} // namespace
+
+std::string
+ZipIntegrityProblem(const std::string & bytes)
+{
+  Reader    in(bytes);
+  Directory directory;
+  if (!FindDirectory(bytes, in, directory))
+  {
+    return "no zip directory at its end (truncated, or not a model file)";
+  }
+  uint64_t at = directory.Offset;
+  for (uint64_t number = 0; number < directory.Entries; ++number)
+  {
+    if (in.Read(at, 4) != CentralEntry || !in.Ok())
+    {
+      return "its zip directory is damaged (entry " + std::to_string(number) + ")";
+    }
+    const Entry entry = ReadEntry(in, at);
+    if (!in.Ok())
+    {
+      return "its zip directory is damaged (entry " + std::to_string(number) + ")";
+    }
+    const std::string problem = CheckEntry(bytes, in, entry, number);
+    if (!problem.empty())
+    {
+      return problem;
+    }
+    at += entry.Length;
+  }
+  return "";
+}
+
+} // namespace itk
