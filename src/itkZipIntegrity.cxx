@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace itk {
 
@@ -148,6 +149,51 @@ ReadEntry(Reader & in, uint64_t at)
   return entry;
 }
 
+// CRC-32 of a raw deflate stream's output; false unless it ends exactly after `expected` bytes of output.
+bool
+InflatedCrc(const char * data, uint64_t size, uint64_t expected, uLong & crc)
+{
+  z_stream stream{};
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
+  {
+    return false;
+  }
+  std::vector<unsigned char> output(1 << 16);
+  uint64_t                   consumed = 0;
+  uint64_t                   total = 0;
+  int                        status = Z_OK;
+  while (status == Z_OK)
+  {
+    if (stream.avail_in == 0 && consumed < size)
+    {
+      const auto chunk = static_cast<uInt>(std::min<uint64_t>(size - consumed, 1u << 30));
+      stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data + consumed));
+      stream.avail_in = chunk;
+      consumed += chunk;
+    }
+    stream.next_out = output.data();
+    stream.avail_out = static_cast<uInt>(output.size());
+    status = inflate(&stream, Z_NO_FLUSH);
+    const uint64_t produced = output.size() - stream.avail_out;
+    total += produced;
+    if (total > expected)
+    {
+      break;
+    }
+    crc = crc32(crc, output.data(), static_cast<uInt>(produced));
+    if (status == Z_BUF_ERROR)
+    {
+      if ((stream.avail_in == 0 && consumed >= size) || (stream.avail_in != 0 && produced == 0))
+      {
+        break; // input exhausted before the end of the stream, or no progress
+      }
+      status = Z_OK;
+    }
+  }
+  inflateEnd(&stream);
+  return status == Z_STREAM_END && total == expected;
+}
+
 std::string
 CheckEntry(const std::string & bytes, Reader & in, const Entry & entry, uint64_t number)
 {
@@ -161,21 +207,31 @@ CheckEntry(const std::string & bytes, Reader & in, const Entry & entry, uint64_t
   {
     return which + " runs past the end of the file (truncated?)";
   }
-  if (entry.Method != 0)
+  uLong crc = crc32(0L, Z_NULL, 0);
+  if (entry.Method == 8)
   {
-    return ""; // compressed records are inflated and checked by the reader itself
+    if (!InflatedCrc(bytes.data() + data, entry.Compressed, entry.Uncompressed, crc))
+    {
+      return which + " does not inflate to its stated size (damaged bytes)";
+    }
   }
-  if (entry.Compressed != entry.Uncompressed)
+  else if (entry.Method != 0)
   {
-    return which + " has inconsistent sizes";
+    return which + " uses an unknown compression method " + std::to_string(entry.Method);
   }
-  uLong    crc = crc32(0L, Z_NULL, 0);
-  uint64_t done = 0;
-  while (done < entry.Compressed)
+  else
   {
-    const auto chunk = static_cast<uInt>(std::min<uint64_t>(entry.Compressed - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef *>(bytes.data() + data + done), chunk);
-    done += chunk;
+    if (entry.Compressed != entry.Uncompressed)
+    {
+      return which + " has inconsistent sizes";
+    }
+    uint64_t done = 0;
+    while (done < entry.Compressed)
+    {
+      const auto chunk = static_cast<uInt>(std::min<uint64_t>(entry.Compressed - done, 1u << 30));
+      crc = crc32(crc, reinterpret_cast<const Bytef *>(bytes.data() + data + done), chunk);
+      done += chunk;
+    }
   }
   return crc == entry.Crc ? "" : which + " does not match its CRC-32 (damaged bytes)";
 }

@@ -366,6 +366,25 @@ TEST(AutoencoderModel, BadFilesGiveClearErrors)
     std::ofstream(TemporaryFile("corrupt.pt"), std::ios::binary) << corrupt;
   }
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("corrupt.pt")); }, { "corrupt.pt", "CRC-32" });
+  // A flipped byte inside a deflated record (LibTorch compresses the TorchScript code): caught by its CRC-32 too;
+  // LibTorch itself crashed on such files (found by fuzzing).
+  {
+    std::string damaged = bytes;
+    bool        flipped = false;
+    for (std::size_t at = 0; at + 30 < damaged.size() && !flipped; ++at)
+    {
+      const auto byte = [&](std::size_t i) { return static_cast<unsigned int>(static_cast<unsigned char>(damaged[i])); };
+      if (damaged.compare(at, 4, "PK\x03\x04") == 0 && byte(at + 8) == 8)
+      {
+        const std::size_t data = at + 30 + (byte(at + 26) | byte(at + 27) << 8) + (byte(at + 28) | byte(at + 29) << 8);
+        damaged[data + 2] = static_cast<char>(damaged[data + 2] ^ 0x10);
+        flipped = true;
+      }
+    }
+    ASSERT_TRUE(flipped) << "no deflated record in the model file";
+    std::ofstream(TemporaryFile("deflated.pt"), std::ios::binary) << damaged;
+  }
+  ExpectThrowMentioning([&] { model->Load(TemporaryFile("deflated.pt")); }, { "deflated.pt", "damaged" });
   // Weights changed with intact CRCs (the archive rewritten): caught by the weights' own checksum.
   RewriteModelFile(good, TemporaryFile("perturbed.pt"), {}, {}, true);
   ExpectThrowMentioning([&] { model->Load(TemporaryFile("perturbed.pt")); }, { "perturbed.pt", "checksum" });
