@@ -88,16 +88,28 @@ FindDirectory(const std::string & bytes, Reader & in, Directory & directory)
     }
     directory.Entries = in.Read(end + 10, 2);
     directory.Offset = in.Read(end + 16, 4);
-    if ((directory.Entries == 0xFFFF || directory.Offset == 0xFFFFFFFF) && end >= 20 &&
-        in.Read(end - 20, 4) == Zip64EndLocator)
+    if (in.Read(end + 8, 2) != directory.Entries)
     {
+      return false; // records on this disk and in total differ: not one consistent directory
+    }
+    if (end >= 20 && in.Read(end - 20, 4) == Zip64EndLocator)
+    {
+      // Readers (LibTorch's miniz among them) take the zip64 record when there is one: check the same, and that the
+      // classic fields agree with it unless they are the zip64 placeholders.
       const uint64_t record = in.Read(end - 20 + 8, 8);
       if (in.Read(record, 4) != Zip64End)
       {
         return false;
       }
-      directory.Entries = in.Read(record + 32, 8);
-      directory.Offset = in.Read(record + 48, 8);
+      const uint64_t entries = in.Read(record + 32, 8);
+      const uint64_t offset = in.Read(record + 48, 8);
+      if (in.Read(record + 24, 8) != entries ||(directory.Entries != 0xFFFF && directory.Entries != entries) ||
+          (directory.Offset != 0xFFFFFFFF && directory.Offset != offset))
+      {
+        return false;
+      }
+      directory.Entries = entries;
+      directory.Offset = offset;
     }
     return in.Ok();
   }
@@ -244,7 +256,11 @@ ZipIntegrityProblem(const std::string & bytes)
   Directory directory;
   if (!FindDirectory(bytes, in, directory))
   {
-    return "no zip directory at its end (truncated, or not a model file)";
+    return "no consistent zip directory at its end (truncated, or not a model file)";
+  }
+  if (directory.Entries == 0)
+  {
+    return "its zip directory lists no records";
   }
   uint64_t at = directory.Offset;
   for (uint64_t number = 0; number < directory.Entries; ++number)

@@ -387,7 +387,7 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
   AddTrainingImages(*trainer, files.ValidationImages, true);
   if (types.size() == 1 && *types.begin() != "float")
   {
-    // Integer data of one kind: segment and calibrate refuse images of another kind (RequireModelPixelType).
+    // Integer data of one kind: the commands applying the model refuse other kinds (RequireModelPixelType).
     model->SetMetadataValue(TrainingPixelTypeKey, *types.begin());
   }
   trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(arguments.GetPositiveInteger("patches")));
