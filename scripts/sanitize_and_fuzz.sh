@@ -48,9 +48,7 @@ reports="$build/sanitizer-reports"
 # file of its own in $reports (log_path), which is checked after the build and after the tests -- so a report
 # counts even where a test expects ssimae to fail and checks only that it did.
 checks="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
-# allocator_may_return_null=1: an allocation beyond memory throws std::bad_alloc as it does without ASan, so that
-# the out-of-memory messages of ssimae (ssimae.BadInput) are tested, not ASan's own abort.
-export ASAN_OPTIONS="$checks:strict_init_order=1:allocator_may_return_null=1:exitcode=86:log_path=$reports/asan"
+export ASAN_OPTIONS="$checks:strict_init_order=1:exitcode=86:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$reports/ubsan"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export OMP_WAIT_POLICY=PASSIVE

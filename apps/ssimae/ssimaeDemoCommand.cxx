@@ -76,7 +76,7 @@ DeclareDemoOptions(ArgumentParser & arguments)
   arguments.AddOption("out", "DIR", "output directory", "demo-output");
   arguments.AddOption("train-images", "N", "defect-free training checkerboards", "12");
   arguments.AddOption("test-images", "N", "checkerboards with defects", "6");
-  arguments.AddOption("size", "PIXELS", "side of the generated images", "128");
+  arguments.AddOption("size", "PIXELS", "side of the generated images (at most 4096)", "128");
   arguments.AddOption("patch", "P", "patch size of the networks (32, 64, 128)", "32");
   arguments.AddOption("latent", "D", "latent size", "64");
   arguments.AddOption("patches", "N", "training patches per epoch", "2000");
@@ -107,6 +107,11 @@ ReadDemoSettings(const ArgumentParser & arguments)
   settings.Epochs = quick ? 4ul : arguments.GetPositiveInteger("epochs");
   settings.Seed = static_cast<unsigned int>(arguments.GetNonNegativeInteger("seed"));
   settings.Size = static_cast<unsigned int>(arguments.GetPositiveInteger("size"));
+  if (settings.Size > 4096)
+  {
+    // The demo holds all its generated images in memory (64 MiB each at 4096 px).
+    throw UsageError("--size must be at most 4096 pixels, got " + arguments.GetString("size"));
+  }
   settings.Stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
   settings.Patch = static_cast<unsigned int>(arguments.GetPositiveInteger("patch"));
   settings.Latent = static_cast<unsigned int>(arguments.GetPositiveInteger("latent"));
