@@ -497,6 +497,9 @@ def check_full_and_read_only_disks(ssimae, tmp, failures):
                 ["train", "--images", "train.png", "-o", f"{directory}/m.pt", "--checkpoint", "ck_full.checkpoint",
                  "--log", "log_full.csv", "--patch", "32", "--latent", "8", "--patches", "32", "--epochs", "1",
                  "--batch", "16", "--threads", "1"],
+                ["train", "--images", "train.png", "-o", "m_ck.pt", "--checkpoint", f"{directory}/ck.checkpoint",
+                 "--log", "log_ck.csv", "--patch", "32", "--latent", "8", "--patches", "32", "--epochs", "1",
+                 "--batch", "16", "--threads", "1"],
             ]
             for arguments in commands:
                 count += 1
