@@ -233,18 +233,14 @@ Fail(const std::string & fileName, const TParts &... parts)
 std::string
 ReadIntactArchive(const std::string & fileName)
 {
-  std::ifstream in(fileName, std::ios::binary);
-  std::string   bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof())
+  try
   {
-    Fail(fileName, "cannot be read");
+    return ReadIntactZipFile(fileName);
   }
-  const std::string problem = ZipIntegrityProblem(bytes);
-  if (!problem.empty())
+  catch (const std::runtime_error & problem)
   {
-    Fail(fileName, "is damaged: ", problem);
+    Fail(fileName, problem.what());
   }
-  return bytes;
 }
 
 // Reads a file written by AutoencoderModel::Save(), checking each field.

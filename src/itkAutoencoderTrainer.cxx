@@ -414,12 +414,14 @@ struct CheckpointContents
 CheckpointContents
 ReadCheckpointFile(const std::string & path)
 {
-  std::ifstream     in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string problem = ZipIntegrityProblem(bytes);
-  if (!problem.empty())
+  std::string bytes;
+  try
   {
-    throw std::runtime_error("it is damaged: " + problem);
+    bytes = ReadIntactZipFile(path);
+  }
+  catch (const std::runtime_error & problem)
+  {
+    throw std::runtime_error(std::string("it ") + problem.what());
   }
   torch::serialize::InputArchive archive;
   archive.load_from(bytes.data(), bytes.size());

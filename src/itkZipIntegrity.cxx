@@ -21,6 +21,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <vector>
 
 namespace itk {
@@ -282,6 +285,23 @@ ZipIntegrityProblem(const std::string & bytes)
     at += entry.Length;
   }
   return "";
+}
+
+std::string
+ReadIntactZipFile(const std::string & path)
+{
+  std::ifstream     in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof())
+  {
+    throw std::runtime_error("cannot be read");
+  }
+  const std::string problem = ZipIntegrityProblem(bytes);
+  if (!problem.empty())
+  {
+    throw std::runtime_error("is damaged: " + problem);
+  }
+  return bytes;
 }
 
 } // namespace itk

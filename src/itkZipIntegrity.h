@@ -29,6 +29,11 @@ namespace itk {
 std::string
 ZipIntegrityProblem(const std::string & bytes);
 
+/** The bytes of the zip archive file `path`, read whole and checked with ZipIntegrityProblem(); std::runtime_error
+ * saying what is wrong ("cannot be read", "is damaged: ...") otherwise, for the caller to name the file. */
+std::string
+ReadIntactZipFile(const std::string & path);
+
 } // namespace itk
 
 #endif
