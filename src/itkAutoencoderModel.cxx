@@ -79,20 +79,12 @@ Reason(const std::exception & error)
 int64_t
 WeightsChecksum(PaperAutoencoder & network)
 {
-  uint64_t hash = 14695981039346656037ull;
+  uint64_t hash = Fnv1aOffset;
   for (const auto & parameter : network->named_parameters())
   {
-    for (const char c : parameter.key())
-    {
-      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
-    const auto        values = parameter.value().detach().contiguous();
-    const auto *      bytes = static_cast<const unsigned char *>(values.data_ptr());
-    const std::size_t count = static_cast<std::size_t>(values.numel()) * values.element_size();
-    for (std::size_t i = 0; i < count; ++i)
-    {
-      hash = (hash ^ bytes[i]) * 1099511628211ull;
-    }
+    hash = Fnv1a(hash, parameter.key().data(), parameter.key().size());
+    const auto values = parameter.value().detach().contiguous();
+    hash = Fnv1a(hash, values.data_ptr(), static_cast<std::size_t>(values.numel()) * values.element_size());
   }
   return static_cast<int64_t>(hash);
 }
@@ -117,12 +109,8 @@ FieldsChecksum(const ModelFields & fields)
   {
     text << entry.first.size() << ':' << entry.first << entry.second.size() << ':' << entry.second << '\n';
   }
-  uint64_t hash = 14695981039346656037ull;
-  for (const char c : text.str())
-  {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
-  return static_cast<int64_t>(hash);
+  const std::string canonical = text.str();
+  return static_cast<int64_t>(Fnv1a(Fnv1aOffset, canonical.data(), canonical.size()));
 }
 
 void

@@ -25,11 +25,26 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace itk {
+
+/** FNV-1a (64 bit) continued from `hash` over `size` bytes; start from Fnv1aOffset. The checksums of model and
+ * checkpoint files. */
+constexpr uint64_t Fnv1aOffset = 14695981039346656037ull;
+inline uint64_t
+Fnv1a(uint64_t hash, const void * data, std::size_t size)
+{
+  const auto * bytes = static_cast<const unsigned char *>(data);
+  for (std::size_t i = 0; i < size; ++i)
+  {
+    hash = (hash ^ bytes[i]) * 1099511628211ull;
+  }
+  return hash;
+}
 
 /** One layer of the paper's network. Conv: k x k convolution (stride 2, padding 1 for k = 4; stride 1, padding 1
  * for k = 3; no padding for the 8 x 8 bottleneck). Transposed: the mirrored transposed convolution. */

@@ -335,16 +335,13 @@ ReadLoopState(torch::serialize::InputArchive & archive)
   return loop;
 }
 
-// FNV-1a, continued from `hash`, over `text` preceded by its length (so that field boundaries count).
+// FNV-1a, continued from `hash`, over `text` preceded by its length (so that field boundaries count); no copy of the
+// text, which may be megabytes of serialised weights.
 uint64_t
 HashField(uint64_t hash, const std::string & text)
 {
-  const std::string field = std::to_string(text.size()) + ':' + text;
-  for (const char c : field)
-  {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
-  return hash;
+  const std::string length = std::to_string(text.size()) + ':';
+  return Fnv1a(Fnv1a(hash, length.data(), length.size()), text.data(), text.size());
 }
 
 // Checksum over everything a checkpoint restores: settings, network and optimizer state (serialised) and the loop
@@ -358,7 +355,7 @@ CheckpointChecksum(const std::string & settings,
   std::ostringstream numbers;
   numbers << std::hexfloat << loop.CompletedEpochs << ' ' << loop.Best << ' ' << loop.BestEpoch << ' '
           << loop.SinceImprovement << ' ' << loop.Seconds;
-  uint64_t hash = 14695981039346656037ull;
+  uint64_t hash = Fnv1aOffset;
   for (const std::string * field : { &settings, &network, &optimizer, &loop.BestWeights, &loop.Log })
   {
     hash = HashField(hash, *field);
