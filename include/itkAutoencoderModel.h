@@ -32,7 +32,8 @@ namespace itk {
  * \brief Architectures, training losses and intensity normalisations of AutoencoderModel.
  *
  * ToString() gives the stable name under which a value is stored in model files and metadata (Architecture:
- * "paper", "torchscript"; Loss: "ssim", "l2", "l1", "ssim+l1"; Normalization: "global", "per-image"); FromString()
+ * "paper", "torchscript", "vae"; Loss: "ssim", "l2", "l1", "ssim+l1", "elbo", "fm"; Normalization: "global",
+ * "per-image"); FromString()
  * reads it back. These names are part of the file format and never change.
  *
  * \ingroup SSIMAutoencoder
@@ -42,20 +43,26 @@ class SSIMAutoencoder_EXPORT AutoencoderModelEnums
 public:
   /** Paper: Bergmann et al. Table 1 for 128x128 patches; 256x256 patches add one stride-2 stage in front,
    * 64x64 and 32x32 patches drop the first one or two (the paper's Table 2 patch-size study).
-   * TorchScript: a module loaded with LoadTorchScript(). */
+   * TorchScript: a module loaded with LoadTorchScript(). Variational: the paper's VAE baseline, the same encoder
+   * with mean and log-variance heads of size d and the same decoder (trained with the ELBO loss). */
   enum class Architecture : uint8_t
   {
     Paper = 0,
-    TorchScript = 1
+    TorchScript = 1,
+    Variational = 2
   };
 
-  /** Reconstruction loss the network was (or is to be) trained with. */
+  /** Loss the network was (or is to be) trained with. ELBO: the variational network's negative evidence lower
+   * bound (Gaussian decoder with one learned variance). FeatureMatching: l2 plus a weighted squared distance of
+   * features of a user-supplied TorchScript extractor (AutoencoderTrainer::FeatureExtractorFile). */
   enum class Loss : uint8_t
   {
     SSIM = 0,
     L2 = 1,
     L1 = 2,
-    SSIMPlusL1 = 3
+    SSIMPlusL1 = 3,
+    ELBO = 4,
+    FeatureMatching = 5
   };
 
   /** How intensities are mapped to the network's [0, 1]: Global maps the model's IntensityMinimum/IntensityMaximum
@@ -232,6 +239,30 @@ public:
   void
   Reconstruct(const float * patches, std::size_t count, float * output) const;
 
+  /** Whether the model defines a per-pixel residual of its own (ComputeResidual): true for Variational models, whose
+   * residual is the negative log reconstruction probability. Other models are scored by comparing image and
+   * reconstruction (1 - SSIM or l2, ResidualSegmentationFilter). */
+  bool
+  ProvidesResidual() const;
+
+  /** Latent samples L of a Variational model's reconstruction probability. Saved with the model. Default: 10. */
+  static constexpr unsigned int DefaultNumberOfSamples = 10;
+  static constexpr unsigned int MaximumNumberOfSamples = 1000;
+  void
+  SetNumberOfSamples(unsigned int samples);
+  itkGetConstMacro(NumberOfSamples, unsigned int);
+
+  /** Seed of the latent samples: every call draws the same noise for the same number of patches. */
+  static constexpr unsigned int ResidualSeed = 0;
+
+  /** The model's own residual of `count` patches (layout as Reconstruct) into `output`, per pixel, for models that
+   * ProvidesResidual(). Variational: the negative log-likelihood (in nats) of each normalised pixel x under the
+   * decoder's Gaussian, averaged over L latent samples z_l ~ q(z|x) (An and Cho 2015):
+   *   r(x) = 1/L sum_l 0.5 ((x - mu_l)^2 / s^2 + log s^2 + log 2 pi),
+   * with mu_l the decoded mean and s^2 the learned pixel variance. Higher is more anomalous. Thread-safe. */
+  void
+  ComputeResidual(const float * patches, std::size_t count, float * output) const;
+
   /** Intra-op threads LibTorch may use per call. Default: all cores. */
   itkSetMacro(NumberOfThreads, unsigned int);
   itkGetConstMacro(NumberOfThreads, unsigned int);
@@ -261,6 +292,7 @@ private:
   double            m_IntensityMinimum{ 0.0 };
   double            m_IntensityMaximum{ 255.0 };
   double            m_Threshold;
+  unsigned int      m_NumberOfSamples{ DefaultNumberOfSamples };
   unsigned int      m_NumberOfThreads;
   MetadataType      m_Metadata;
 

@@ -97,6 +97,15 @@ public:
   itkSetMacro(IntensityTolerance, double);
   itkGetConstMacro(IntensityTolerance, double);
 
+  /** Output the model's own per-pixel residual (AutoencoderModel::ComputeResidual, e.g. the negative log
+   * reconstruction probability of a variational model) instead of the reconstruction: patch residuals are stitched
+   * and averaged over overlaps like reconstructions and keep the model's units (not mapped back to intensities).
+   * Feed the output to ResidualSegmentationFilter with the Model residual. Needs a model that ProvidesResidual().
+   * Default: off. */
+  itkSetMacro(ModelResidual, bool);
+  itkGetConstMacro(ModelResidual, bool);
+  itkBooleanMacro(ModelResidual);
+
   /** Axis along which 3D images are cut into slices. Default: 2. */
   itkSetMacro(SliceAxis, unsigned int);
   itkGetConstMacro(SliceAxis, unsigned int);
@@ -206,6 +215,7 @@ private:
   double                    m_IntensityMinimum{ 0.0 };
   double                    m_IntensityMaximum{ 1.0 };
   double                    m_IntensityTolerance{ 10.0 };
+  bool                      m_ModelResidual{ false };
 };
 
 } // namespace itk

@@ -99,6 +99,13 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::VerifyPreconditions(
   {
     itkExceptionMacro("BatchSize must be positive");
   }
+  if (m_ModelResidual && !m_Model->ProvidesResidual())
+  {
+    itkExceptionMacro("ModelResidual is on, but the model (" << m_Model->GetArchitecture() << ", loss "
+                                                             << m_Model->GetLoss()
+                                                             << ") has no residual of its own; only variational "
+                                                                "models do");
+  }
   if (ImageDimension == 3 && m_SliceAxis > 2)
   {
     itkExceptionMacro("SliceAxis must be 0, 1 or 2, got " << m_SliceAxis);
@@ -350,7 +357,14 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::ReconstructBatch(con
   const IndexValueType patch = layout.Patch;
   const std::size_t    patchPixels = static_cast<std::size_t>(patch * patch);
   const auto           width = static_cast<std::size_t>(layout.High[0] - layout.Low[0]);
-  m_Model->Reconstruct(batch.Patches.data(), batch.Origins.size(), batch.Reconstructed.data());
+  if (m_ModelResidual)
+  {
+    m_Model->ComputeResidual(batch.Patches.data(), batch.Origins.size(), batch.Reconstructed.data());
+  }
+  else
+  {
+    m_Model->Reconstruct(batch.Patches.data(), batch.Origins.size(), batch.Reconstructed.data());
+  }
   for (std::size_t n = 0; n < batch.Origins.size(); ++n)
   {
     // Only the part of the patch inside the requested region (and the image) is accumulated.
@@ -391,6 +405,11 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::WriteSlice(const Pat
   // The slice region is one sample thick along the slice axis and the in-plane axes are in increasing order, so it
   // is visited in the order of the accumulators (first in-plane axis fastest).
   ImageRegionIterator<TOutputImage> it(this->GetOutput(), slice);
+  if (m_ModelResidual)
+  {
+    minimum = 0.0; // residuals keep the model's units
+    scale = 1.0;
+  }
   for (std::size_t k = 0; !it.IsAtEnd(); ++it, ++k)
   {
     it.Set(static_cast<typename TOutputImage::PixelType>(batch.Sum[k] / batch.Count[k] * scale + minimum));
@@ -467,6 +486,7 @@ AutoencoderReconstructionFilter<TInputImage, TOutputImage>::PrintSelf(std::ostre
   os << indent << "IntensityMinimum: " << m_IntensityMinimum << std::endl;
   os << indent << "IntensityMaximum: " << m_IntensityMaximum << std::endl;
   os << indent << "IntensityTolerance: " << m_IntensityTolerance << std::endl;
+  os << indent << "ModelResidual: " << m_ModelResidual << std::endl;
 }
 
 } // namespace itk

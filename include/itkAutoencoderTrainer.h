@@ -76,7 +76,8 @@ extern SSIMAutoencoder_EXPORT std::ostream &
  * ValidationFraction x NumberOfPatchesPerEpoch further patches (default 20 %), drawn from the validation images
  * when there are any (AddValidationImage), from the training images otherwise, measures the validation loss
  * after each epoch. Adam with learning rate 2e-4 and weight decay 1e-5 on batches of
- * 128 minimises the model's loss (1 - mean SSIM by default, or l2, l1, SSIM + l1) for up to 200 epochs; training
+ * 128 minimises the model's loss (1 - mean SSIM by default, or l2, l1, SSIM + l1, the feature-matching loss, or the
+ * negative ELBO of a Variational model) for up to 200 epochs; training
  * stops early when the validation loss has not improved for Patience epochs (default 20), and the model ends with
  * the weights of its best validation epoch.
  *
@@ -181,6 +182,15 @@ public:
   itkSetMacro(MixedPrecision, bool);
   itkGetConstMacro(MixedPrecision, bool);
   itkBooleanMacro(MixedPrecision);
+  /** TorchScript feature extractor F of the feature-matching loss (AutoencoderModelEnums::Loss::FeatureMatching):
+   * a module mapping N x C x P x P normalised patches to one floating-point tensor with N rows, e.g. the first
+   * layers of a CNN pretrained on image classification (as in the paper), exported with torch.jit.save. Its weights
+   * are not trained. Required by, and only allowed with, that loss. Default: empty. */
+  itkSetStringMacro(FeatureExtractorFile);
+  itkGetStringMacro(FeatureExtractorFile);
+  /** Weight lambda of the feature term: loss = MSE(x, x^) + lambda * mean((F(x) - F(x^))^2). Default: 1. */
+  itkSetMacro(FeatureWeight, double);
+  itkGetConstMacro(FeatureWeight, double);
   /** Seed of the network's initial weights and of the patch sampling. Default: 0. */
   itkSetMacro(Seed, unsigned int);
   itkGetConstMacro(Seed, unsigned int);
@@ -235,6 +245,9 @@ private:
   Run(bool resume);
   void
   VerifySettings() const;
+  /** Architecture, loss and feature extractor fit together. */
+  void
+  VerifyLoss() const;
   std::string
   SettingsText() const;
   void
@@ -249,6 +262,9 @@ private:
   PrepareNetwork(Session & session);
   void
   ReadCheckpoint(Session & session);
+  /** The feature extractor of the feature-matching loss, checked on a probe batch. */
+  void
+  LoadFeatureExtractor(Session & session) const;
   void
   TrainEpochs(Session & session);
   /** Mean training loss of the epoch's patches (of those trained when aborted). */
@@ -295,6 +311,8 @@ private:
   double                    m_MaximumRotationAngle{ 10.0 };
   std::string               m_LogFile;
   bool                      m_MixedPrecision{ false };
+  std::string               m_FeatureExtractorFile;
+  double                    m_FeatureWeight{ 1.0 };
   unsigned int              m_Seed{ 0 };
   bool                      m_AutomaticIntensityRange{ true };
   std::string               m_CheckpointFile;

@@ -34,15 +34,19 @@ namespace itk {
 class SSIMAutoencoder_EXPORT ResidualSegmentationFilterEnums
 {
 public:
-  /** SSIM: 1 - SSIM(image, reconstruction). L2: ((image - reconstruction) / L)^2 per pixel. */
+  /** SSIM: 1 - SSIM(image, reconstruction). L2: ((image - reconstruction) / L)^2 per pixel. Model: input 1 is not a
+   * reconstruction but the residual map a model computes itself (AutoencoderReconstructionFilter with
+   * ModelResidualOn(), e.g. the reconstruction probability of a variational model), used as it is. Any further
+   * kind of model residual comes through Model without a new filter. */
   enum class Residual : uint8_t
   {
     SSIM = 0,
-    L2 = 1
+    L2 = 1,
+    Model = 2
   };
 
-  /** The stable name of a residual kind ("ssim", "l2"; the names stored in model metadata), "unknown" for a value
-   * outside the enumeration. */
+  /** The stable name of a residual kind ("ssim", "l2", "model"; the names stored in model metadata), "unknown" for
+   * a value outside the enumeration. */
   static const char *
   ToString(Residual value);
 
@@ -60,7 +64,8 @@ extern SSIMAutoencoder_EXPORT std::ostream &
 /** \class ResidualSegmentationFilter
  * \brief Defect segmentation from an image and its autoencoder reconstruction.
  *
- * Input 0 is the image, input 1 its reconstruction: on the image's grid, or on another grid of the same physical
+ * Input 0 is the image, input 1 its reconstruction (or, with the Model residual, the model's own residual map): on
+ * the image's grid, or on another grid of the same physical
  * extent (the output of AutoencoderReconstructionFilter for a model with an ImageScale other than 1). In the
  * second case the image is resampled onto the reconstruction's grid (ImageGrid::Resample, anti-aliased), the
  * residual is computed there, so that the SSIM window has the size the model was trained with, and the residual is

@@ -218,6 +218,11 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::ComputeResidual(const Res
   const float * a = image->GetBufferPointer();
   const float * b = reconstruction->GetBufferPointer();
   float *       out = residual->GetBufferPointer();
+  if (m_Residual == ResidualEnum::Model)
+  {
+    std::copy(b, b + region.GetNumberOfPixels(), out); // input 1 is the model's residual map
+    return residual;
+  }
   for (std::size_t i = 0; i < region.GetNumberOfPixels(); ++i)
   {
     const double difference = (static_cast<double>(a[i]) - static_cast<double>(b[i])) / m_DynamicRange;

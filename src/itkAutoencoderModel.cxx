@@ -39,15 +39,20 @@ using LossEnum = AutoencoderModelEnums::Loss;
 using NormalizationEnum = AutoencoderModelEnums::Normalization;
 
 constexpr EnumNames::Entry<ArchitectureEnum>  ArchitectureNames[] = { { ArchitectureEnum::Paper, "paper" },
-                                                                      { ArchitectureEnum::TorchScript, "torchscript" } };
+                                                                      { ArchitectureEnum::TorchScript, "torchscript" },
+                                                                      { ArchitectureEnum::Variational, "vae" } };
 constexpr EnumNames::Entry<LossEnum>          LossNames[] = { { LossEnum::SSIM, "ssim" },
                                                               { LossEnum::L2, "l2" },
                                                               { LossEnum::L1, "l1" },
-                                                              { LossEnum::SSIMPlusL1, "ssim+l1" } };
+                                                              { LossEnum::SSIMPlusL1, "ssim+l1" },
+                                                              { LossEnum::ELBO, "elbo" },
+                                                              { LossEnum::FeatureMatching, "fm" } };
 constexpr EnumNames::Entry<NormalizationEnum> NormalizationNames[] = { { NormalizationEnum::Global, "global" },
                                                                        { NormalizationEnum::PerImage, "per-image" } };
 
 const char * const Magic = "SSIMAutoencoder model";
+// Metadata key of a variational model's number of latent samples of the reconstruction probability.
+const char * const SamplesKey = "residual.samples";
 
 // Everything a model file holds besides the weights; each field is stored under "ssimae.<name>".
 struct ModelFields
@@ -302,7 +307,8 @@ public:
   {
     PaperAutoencoder               network(static_cast<int>(fields.PatchSize),
                              static_cast<int>(fields.NumberOfChannels),
-                             static_cast<int>(fields.LatentSize));
+                             static_cast<int>(fields.LatentSize),
+                             fields.Architecture == ArchitectureEnum::Variational);
     torch::serialize::InputArchive weights;
     if (!m_Archive.try_read("network", weights))
     {
@@ -395,13 +401,14 @@ private:
     return version;
   }
 
-  // Only the paper network is stored in model files (TorchScript modules come from PyTorch).
+  // Only the paper network and its variational form are stored in model files (TorchScript modules come from
+  // PyTorch).
   ArchitectureEnum
   ReadArchitecture()
   {
     const std::string name = this->Read("ssimae.architecture").toStringRef();
     ArchitectureEnum  architecture = ArchitectureEnum::Paper;
-    if (!AutoencoderModelEnums::FromString(name, architecture) || architecture != ArchitectureEnum::Paper)
+    if (!AutoencoderModelEnums::FromString(name, architecture) || architecture == ArchitectureEnum::TorchScript)
     {
       Fail(m_FileName, "holds an unknown architecture '", name, "'");
     }
@@ -580,9 +587,10 @@ AutoencoderModel::GetNetwork() const
 void
 AutoencoderModel::Initialize(unsigned int seed)
 {
-  if (m_Architecture != ArchitectureEnum::Paper)
+  if (m_Architecture == ArchitectureEnum::TorchScript)
   {
-    itkExceptionMacro("Initialize() builds the paper network; a TorchScript model comes from LoadTorchScript()");
+    itkExceptionMacro("Initialize() builds the paper network or its variational form; a TorchScript model comes from "
+                      "LoadTorchScript()");
   }
   if (m_NumberOfChannels < 1 || m_NumberOfChannels > MaximumNumberOfChannels || m_LatentSize < 1 ||
       m_LatentSize > MaximumLatentSize)
@@ -595,8 +603,10 @@ AutoencoderModel::Initialize(unsigned int seed)
   {
     torch::manual_seed(seed);
     m_Network->Script.reset();
-    m_Network->Paper = PaperAutoencoder(
-      static_cast<int>(m_PatchSize), static_cast<int>(m_NumberOfChannels), static_cast<int>(m_LatentSize));
+    m_Network->Paper = PaperAutoencoder(static_cast<int>(m_PatchSize),
+                                        static_cast<int>(m_NumberOfChannels),
+                                        static_cast<int>(m_LatentSize),
+                                        m_Architecture == ArchitectureEnum::Variational);
   }
   catch (const std::exception & error)
   {
@@ -637,10 +647,14 @@ AutoencoderModel::Save(const std::string & fileName) const
                                          << "': the model holds no paper network (Initialize() or Load() first; "
                                             "TorchScript modules are saved from PyTorch)");
   }
-  const ModelFields fields{ m_Architecture,     m_PatchSize, m_NumberOfChannels,
-                            m_LatentSize,       m_Loss,      m_IntensityMinimum,
-                            m_IntensityMaximum, m_Threshold, m_IntensityNormalization,
-                            m_ImageScale,       m_Metadata };
+  ModelFields fields{ m_Architecture,     m_PatchSize, m_NumberOfChannels,
+                      m_LatentSize,       m_Loss,      m_IntensityMinimum,
+                      m_IntensityMaximum, m_Threshold, m_IntensityNormalization,
+                      m_ImageScale,       m_Metadata };
+  if (m_Architecture == ArchitectureEnum::Variational)
+  {
+    fields.Metadata[SamplesKey] = std::to_string(m_NumberOfSamples);
+  }
   try
   {
     AtomicFile::WriteText(fileName, ModelFileBytes(fields, m_Network->Paper));
@@ -683,6 +697,17 @@ AutoencoderModel::Load(const std::string & fileName)
   m_IntensityNormalization = fields.IntensityNormalization;
   m_ImageScale = fields.ImageScale;
   m_Metadata = fields.Metadata;
+  m_NumberOfSamples = DefaultNumberOfSamples;
+  if (m_Metadata.count(SamplesKey))
+  {
+    const auto samples = std::strtoul(m_Metadata[SamplesKey].c_str(), nullptr, 10);
+    if (samples < 1 || samples > MaximumNumberOfSamples)
+    {
+      itkExceptionMacro("model file '" << fileName << "' asks for " << m_Metadata[SamplesKey]
+                                       << " latent samples; 1 to " << MaximumNumberOfSamples << " are possible");
+    }
+    m_NumberOfSamples = static_cast<unsigned int>(samples);
+  }
   m_Network->Script.reset();
   m_Network->Paper = network;
   this->Modified();
@@ -783,6 +808,67 @@ AutoencoderModel::Reconstruct(const float * patches, std::size_t count, float * 
   catch (const std::exception & error)
   {
     itkExceptionMacro("Reconstruct failed: " << Reason(error));
+  }
+}
+
+bool
+AutoencoderModel::ProvidesResidual() const
+{
+  return m_Architecture == ArchitectureEnum::Variational && !m_Network->Paper.is_empty();
+}
+
+void
+AutoencoderModel::SetNumberOfSamples(unsigned int samples)
+{
+  if (samples < 1 || samples > MaximumNumberOfSamples)
+  {
+    itkExceptionMacro("NumberOfSamples must be between 1 and " << MaximumNumberOfSamples << ", got " << samples);
+  }
+  if (m_NumberOfSamples != samples)
+  {
+    m_NumberOfSamples = samples;
+    this->Modified();
+  }
+}
+
+void
+AutoencoderModel::ComputeResidual(const float * patches, std::size_t count, float * output) const
+{
+  if (!this->ProvidesResidual())
+  {
+    itkExceptionMacro("ComputeResidual: the model (" << m_Architecture << ", loss " << m_Loss
+                                                     << ") has no residual of its own; compare image and "
+                                                        "reconstruction instead (1 - SSIM or l2)");
+  }
+  if (count == 0)
+  {
+    return;
+  }
+  try
+  {
+    if (at::get_num_threads() != static_cast<int>(m_NumberOfThreads))
+    {
+      at::set_num_threads(static_cast<int>(m_NumberOfThreads));
+    }
+    c10::InferenceMode guard;
+    const auto         n = static_cast<int64_t>(count);
+    const auto         input = torch::from_blob(const_cast<float *>(patches),
+                                        { n,
+                                                  static_cast<int64_t>(m_NumberOfChannels),
+                                                  static_cast<int64_t>(m_PatchSize),
+                                                  static_cast<int64_t>(m_PatchSize) },
+                                        torch::TensorOptions().dtype(torch::kFloat));
+    // A generator of its own per call: reproducible, and independent of other threads' calls.
+    auto       generator = at::detail::createCPUGenerator(ResidualSeed);
+    const auto samples = at::randn({ static_cast<int64_t>(m_NumberOfSamples), n, static_cast<int64_t>(m_LatentSize), 1, 1 },
+                                   generator,
+                                   torch::TensorOptions().dtype(torch::kFloat));
+    const auto result = m_Network->Paper->ReconstructionNegativeLogLikelihood(input, samples).contiguous();
+    std::memcpy(output, result.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(result.numel()));
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro("ComputeResidual failed: " << Reason(error));
   }
 }
 

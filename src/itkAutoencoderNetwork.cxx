@@ -19,6 +19,7 @@
 #include "itkSSIMKernel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace itk {
@@ -70,8 +71,9 @@ PaperAutoencoderLayers(int patchSize, int channels, int latent)
   return layers;
 }
 
-PaperAutoencoderImpl::PaperAutoencoderImpl(int patchSize, int channels, int latent)
+PaperAutoencoderImpl::PaperAutoencoderImpl(int patchSize, int channels, int latent, bool variational)
     : m_Specs(PaperAutoencoderLayers(patchSize, channels, latent))
+    , m_Variational(variational)
 {
   // Parameters are named layers.<i>.weight / layers.<i>.bias, as in a PyTorch module holding an nn.ModuleList.
   auto layers = register_module("layers", torch::nn::ModuleList());
@@ -109,6 +111,17 @@ PaperAutoencoderImpl::PaperAutoencoderImpl(int patchSize, int channels, int late
       torch::nn::init::kaiming_normal_(m_Convolutions.back()->weight, 0.2, torch::kFanIn, torch::kLeakyReLU);
       torch::nn::init::zeros_(m_Convolutions.back()->bias);
     }
+  }
+  if (m_Variational)
+  {
+    // The log-variance head starts at zero (q(z|x) has unit variance, as the prior), the pixel variance at 0.1^2.
+    const auto & bottleneck = m_Specs[this->EncoderLayers() - 1];
+    m_LogVarianceHead = register_module(
+      "log_variance_head",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(bottleneck.InputChannels, bottleneck.OutputChannels, bottleneck.Kernel)));
+    torch::nn::init::zeros_(m_LogVarianceHead->weight);
+    torch::nn::init::zeros_(m_LogVarianceHead->bias);
+    m_PixelLogVariance = register_parameter("pixel_log_variance", torch::full({ 1 }, std::log(0.01)), false);
   }
 }
 
@@ -185,21 +198,121 @@ PaperAutoencoderImpl::ApplyLayer(std::size_t index, const torch::Tensor & input,
 }
 
 torch::Tensor
+PaperAutoencoderImpl::RunLayers(std::size_t first, std::size_t last, const torch::Tensor & input, bool inference)
+{
+  torch::Tensor current = input;
+  for (std::size_t i = first; i < last; ++i)
+  {
+    current = this->ApplyLayer(i, current, inference);
+  }
+  return current;
+}
+
+torch::Tensor
 PaperAutoencoderImpl::Run(const torch::Tensor & input, bool inference)
 {
   const auto    format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   torch::Tensor current = input.contiguous(format);
-  for (std::size_t i = 0; i < m_Specs.size(); ++i)
+  if (m_Variational)
   {
-    current = this->ApplyLayer(i, current, inference);
+    // The posterior mean: the bottleneck convolution; the log-variance head is not needed.
+    current = this->RunLayers(0, this->EncoderLayers(), current, inference);
+    current = this->RunLayers(this->EncoderLayers(), m_Specs.size(), current, inference);
+  }
+  else
+  {
+    current = this->RunLayers(0, m_Specs.size(), current, inference);
   }
   return inference ? torch::sigmoid_(current).contiguous() : torch::sigmoid(current).contiguous();
+}
+
+namespace {
+bool
+InferenceEnabled()
+{
+  return c10::InferenceMode::is_enabled() || !torch::GradMode::is_enabled();
+}
+
+void
+RequireVariational(bool variational, const char * what)
+{
+  if (!variational)
+  {
+    throw std::logic_error(std::string(what) + " needs the variational network");
+  }
+}
+} // namespace
+
+std::pair<torch::Tensor, torch::Tensor>
+PaperAutoencoderImpl::Encode(const torch::Tensor & input)
+{
+  RequireVariational(m_Variational, "Encode");
+  const bool inference = InferenceEnabled();
+  const auto format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  const auto hidden = this->RunLayers(0, this->EncoderLayers() - 1, input.contiguous(format), inference);
+  auto       mean = this->ApplyLayer(this->EncoderLayers() - 1, hidden, inference);
+  auto       logVariance = m_LogVarianceHead->forward(hidden);
+  return { mean.contiguous(), logVariance.contiguous() };
+}
+
+torch::Tensor
+PaperAutoencoderImpl::Decode(const torch::Tensor & latent)
+{
+  const bool inference = InferenceEnabled();
+  const auto format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  auto output = this->RunLayers(this->EncoderLayers(), m_Specs.size(), latent.contiguous(format), inference);
+  return inference ? torch::sigmoid_(output).contiguous() : torch::sigmoid(output).contiguous();
+}
+
+std::vector<torch::Tensor>
+PaperAutoencoderImpl::VariationalForward(const torch::Tensor & input, const torch::Tensor & noise)
+{
+  RequireVariational(m_Variational, "VariationalForward");
+  const auto posterior = this->Encode(input);
+  const auto latent = posterior.first + torch::exp(0.5 * posterior.second) * noise;
+  return { this->Decode(latent), posterior.first, posterior.second };
+}
+
+void
+PaperAutoencoderImpl::UpdatePixelVariance(const torch::Tensor & meanSquare)
+{
+  RequireVariational(m_Variational, "UpdatePixelVariance");
+  torch::NoGradGuard noGrad;
+  m_PixelLogVariance.copy_(torch::log(0.9 * torch::exp(m_PixelLogVariance) + 0.1 * meanSquare.to(torch::kFloat)));
+}
+
+torch::Tensor
+PaperAutoencoderImpl::ReconstructionNegativeLogLikelihood(const torch::Tensor & input, const torch::Tensor & samples)
+{
+  RequireVariational(m_Variational, "ReconstructionNegativeLogLikelihood");
+  torch::NoGradGuard noGrad;
+  const int64_t      count = input.size(0);
+  const int64_t      pixels = std::max<int64_t>(1, input.size(2) * input.size(3));
+  const int64_t      chunk = std::max<int64_t>(1, InferencePixelsPerChunk / pixels);
+  const auto         pixelVariance = torch::exp(m_PixelLogVariance.detach());
+  const double       constant = m_PixelLogVariance.item<double>() + std::log(2.0 * M_PI);
+  auto               output = torch::empty(input.sizes(), input.options().memory_format(at::MemoryFormat::Contiguous));
+  for (int64_t first = 0; first < count; first += chunk)
+  {
+    const int64_t n = std::min(chunk, count - first);
+    const auto    x = input.narrow(0, first, n).contiguous();
+    const auto    posterior = this->Encode(x);
+    const auto    deviation = torch::exp(0.5 * posterior.second);
+    auto          squares = torch::zeros_like(x);
+    for (int64_t l = 0; l < samples.size(0); ++l)
+    {
+      const auto decoded = this->Decode(posterior.first + deviation * samples[l].narrow(0, first, n));
+      squares.add_((x - decoded).square());
+    }
+    output.narrow(0, first, n).copy_(0.5 * (squares / (static_cast<double>(samples.size(0)) * pixelVariance) + constant));
+  }
+  return output;
 }
 
 torch::Tensor
 PaperAutoencoderImpl::forward(const torch::Tensor & input)
 {
-  const bool inference = c10::InferenceMode::is_enabled() || !torch::GradMode::is_enabled();
+  const bool inference = InferenceEnabled();
   if (!inference || input.dim() != 4)
   {
     return this->Run(input, false);
@@ -292,8 +405,38 @@ ReconstructionLoss(const torch::Tensor & reconstruction, const torch::Tensor & t
       return torch::l1_loss(reconstruction, target);
     case AutoencoderModelEnums::Loss::SSIMPlusL1:
       return 1.0 - SSIMMap(reconstruction, target).mean() + torch::l1_loss(reconstruction, target);
+    case AutoencoderModelEnums::Loss::ELBO:
+      throw std::invalid_argument("the ELBO needs the posterior (VariationalLoss)");
+    case AutoencoderModelEnums::Loss::FeatureMatching:
+      throw std::invalid_argument("the feature-matching loss needs a feature extractor (FeatureMatchingLoss)");
   }
   throw std::invalid_argument("unknown loss");
+}
+
+torch::Tensor
+VariationalLoss(const torch::Tensor & reconstruction,
+                const torch::Tensor & target,
+                const torch::Tensor & mean,
+                const torch::Tensor & logVariance,
+                const torch::Tensor & pixelLogVariance)
+{
+  const auto   batch = target.size(0);
+  const double pixels = static_cast<double>(target.numel() / std::max<int64_t>(1, batch));
+  const auto   squares = (target - reconstruction).square().sum();
+  const auto   negativeLogLikelihood =
+    0.5 * (squares * torch::exp(-pixelLogVariance) + (pixelLogVariance + std::log(2.0 * M_PI)) * pixels * batch);
+  const auto divergence = -0.5 * (1.0 + logVariance - mean.square() - torch::exp(logVariance)).sum();
+  return ((negativeLogLikelihood + divergence) / (pixels * static_cast<double>(batch))).squeeze();
+}
+
+torch::Tensor
+FeatureMatchingLoss(const torch::Tensor & reconstruction,
+                    const torch::Tensor & target,
+                    const torch::Tensor & reconstructionFeatures,
+                    const torch::Tensor & targetFeatures,
+                    double                weight)
+{
+  return torch::mse_loss(reconstruction, target) + weight * torch::mse_loss(reconstructionFeatures, targetFeatures.detach());
 }
 
 torch::Tensor

@@ -74,7 +74,14 @@ SSIMAutoencoder_EXPORT std::vector<AutoencoderLayerSpec>
 class SSIMAutoencoder_EXPORT PaperAutoencoderImpl : public torch::nn::Module
 {
 public:
-  PaperAutoencoderImpl(int patchSize, int channels, int latent);
+  /** With `variational`, the network is the paper's VAE baseline: the bottleneck convolution gives the mean of
+   * q(z|x), a second 8 x 8 convolution of the same input ("log_variance_head") its log-variance, and the decoder
+   * maps a latent sample to the mean of a Gaussian p(x|z) whose variance s^2 is one scalar for all pixels
+   * ("pixel_log_variance", log s^2): in training each batch uses the variance that maximises its likelihood, its mean
+   * squared error (the "optimal sigma" calibrated decoder of Rybkin et al. 2021), and the parameter keeps a running
+   * average of it (UpdatePixelVariance; not trained by the optimiser) for validation and inference. forward()
+   * decodes the posterior mean. */
+  PaperAutoencoderImpl(int patchSize, int channels, int latent, bool variational = false);
 
   /** Without gradients (NoGradGuard or InferenceMode), the batch runs channels-last (NHWC) in chunks of at most
    * InferencePixelsPerChunk input pixels with in-place activations. Layer outputs are allocated anew by every
@@ -102,18 +109,76 @@ public:
     return m_Specs;
   }
 
+  bool
+  IsVariational() const
+  {
+    return m_Variational;
+  }
+
+  /** Latent size d. */
+  int64_t
+  LatentSize() const
+  {
+    return m_Specs[this->EncoderLayers() - 1].OutputChannels;
+  }
+
+  /** Mean and log-variance of q(z|x), each N x d x 1 x 1 (variational networks only). */
+  std::pair<torch::Tensor, torch::Tensor>
+  Encode(const torch::Tensor & input);
+
+  /** Decoder and sigmoid: the reconstruction (variational: the mean of p(x|z)) of N x d x 1 x 1 latent codes. */
+  torch::Tensor
+  Decode(const torch::Tensor & latent);
+
+  /** Training pass of a variational network: the reconstruction of input from z = mean + exp(log-variance / 2) *
+   * noise, with noise of the latent's shape; returns reconstruction, mean and log-variance. */
+  std::vector<torch::Tensor>
+  VariationalForward(const torch::Tensor & input, const torch::Tensor & noise);
+
+  /** pixel_log_variance <- log(0.9 s^2 + 0.1 meanSquare): the running average of the batches' optimal variance. */
+  void
+  UpdatePixelVariance(const torch::Tensor & meanSquare);
+
+  /** Log-variance of p(x|z), a 1-element tensor (variational networks only). */
+  const torch::Tensor &
+  PixelLogVariance() const
+  {
+    return m_PixelLogVariance;
+  }
+
+  /** Per-pixel negative log reconstruction probability (An & Cho 2015) of input under L = samples.size(0) latent
+   * samples z_l = mean + exp(log-variance / 2) * samples[l]: the mean over l of
+   * 0.5 * ((x - decoded_l)^2 / s^2 + log s^2 + log 2 pi), s^2 = exp(pixel_log_variance). samples: L x N x d x 1 x 1.
+   * Variational networks only; runs in chunks like forward() without gradients. */
+  torch::Tensor
+  ReconstructionNegativeLogLikelihood(const torch::Tensor & input, const torch::Tensor & samples);
+
 private:
   torch::Tensor
   ApplyLayer(std::size_t index, const torch::Tensor & input, bool inference);
 
-  /** All layers and the sigmoid on one batch. */
+  /** Layers [first, last) on one batch. */
+  torch::Tensor
+  RunLayers(std::size_t first, std::size_t last, const torch::Tensor & input, bool inference);
+
+  /** All layers and the sigmoid on one batch (variational: encoder, posterior mean, decoder). */
   torch::Tensor
   Run(const torch::Tensor & input, bool inference);
+
+  /** Number of encoder layers, the bottleneck included. */
+  std::size_t
+  EncoderLayers() const
+  {
+    return m_Specs.size() / 2;
+  }
 
   std::vector<AutoencoderLayerSpec>       m_Specs;
   std::vector<torch::nn::Conv2d>          m_Convolutions;
   std::vector<torch::nn::ConvTranspose2d> m_Transposed;
   std::vector<int>                        m_Slot; // index into m_Convolutions or m_Transposed
+  bool                                    m_Variational{ false };
+  torch::nn::Conv2d                       m_LogVarianceHead{ nullptr };
+  torch::Tensor                           m_PixelLogVariance;
 };
 TORCH_MODULE(PaperAutoencoder);
 
@@ -142,11 +207,32 @@ SSIMAutoencoder_EXPORT torch::Tensor
                                double                k2 = 0.03,
                                double                dynamicRange = 1.0);
 
-/** Reconstruction loss of a batch: 1 - mean SSIM, mean squared error, mean absolute error, or SSIM + l1. */
+/** Reconstruction loss of a batch: 1 - mean SSIM, mean squared error, mean absolute error, or SSIM + l1. (The
+ * ELBO and feature-matching losses need more than a reconstruction: VariationalLoss, FeatureMatchingLoss.) */
 SSIMAutoencoder_EXPORT torch::Tensor
                        ReconstructionLoss(const torch::Tensor &       reconstruction,
                                           const torch::Tensor &       target,
                                           AutoencoderModelEnums::Loss loss);
+
+/** Negative ELBO per pixel of a batch: the mean over patches of [sum over pixels of the Gaussian negative
+ * log-likelihood 0.5 ((x - reconstruction)^2 / s^2 + log s^2 + log 2 pi) + KL(q(z|x) || N(0, I))], divided by the
+ * pixels of a patch. */
+SSIMAutoencoder_EXPORT torch::Tensor
+                       VariationalLoss(const torch::Tensor & reconstruction,
+                                       const torch::Tensor & target,
+                                       const torch::Tensor & mean,
+                                       const torch::Tensor & logVariance,
+                                       const torch::Tensor & pixelLogVariance);
+
+/** Feature-matching loss (Dosovitskiy and Brox 2016): mean squared error of reconstruction and target + weight *
+ * mean over the elements of (F(target) - F(reconstruction))^2, given both feature tensors (F(target) is treated as
+ * a constant). */
+SSIMAutoencoder_EXPORT torch::Tensor
+                       FeatureMatchingLoss(const torch::Tensor & reconstruction,
+                                           const torch::Tensor & target,
+                                           const torch::Tensor & reconstructionFeatures,
+                                           const torch::Tensor & targetFeatures,
+                                           double                weight);
 
 /** Opaque state of AutoencoderModel. */
 struct AutoencoderModel::Network

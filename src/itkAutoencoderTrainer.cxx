@@ -457,21 +457,77 @@ RestoreCheckpoint(const CheckpointContents & contents,
   loop = contents.Loop;
 }
 
-// The loss of the network's reconstruction of `batch`; with mixed precision the forward pass runs under CPU
-// autocast to bfloat16 and the loss in float.
-torch::Tensor
-ForwardLoss(PaperAutoencoder & network, const torch::Tensor & batch, AutoencoderModelEnums::Loss loss, bool mixed)
+// What a training or validation loss needs besides the network and the batch.
+struct LossInputs
 {
-  if (!mixed)
+  AutoencoderModelEnums::Loss Loss;
+  torch::jit::Module *        Features; // feature-matching loss only
+  double                      FeatureWeight;
+  uint64_t                    NoiseSeed; // latent noise of the variational network
+};
+
+// The decoder's log-variance for the ELBO: in training the batch's optimal one, log(mean squared error), which also
+// updates the network's running average; in validation the running average.
+torch::Tensor
+PixelLogVariance(PaperAutoencoder & network, const torch::Tensor & reconstruction, const torch::Tensor & batch)
+{
+  if (!torch::GradMode::is_enabled())
   {
-    return ReconstructionLoss(network->forward(batch), batch, loss);
+    return network->PixelLogVariance();
   }
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-  auto reconstruction = network->forward(batch);
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::clear_cache();
-  return ReconstructionLoss(reconstruction.to(torch::kFloat), batch, loss);
+  const auto meanSquare = (batch - reconstruction).square().mean().detach().clamp_min(1e-8);
+  network->UpdatePixelVariance(meanSquare);
+  return meanSquare.log();
+}
+
+// The loss of `batch`: the reconstruction loss, the feature-matching loss, or (variational network) the negative
+// ELBO with latent noise drawn from NoiseSeed. With mixed precision the forward pass runs under CPU autocast to
+// bfloat16 and the loss in float.
+torch::Tensor
+ForwardLoss(PaperAutoencoder & network, const torch::Tensor & batch, const LossInputs & inputs, bool mixed)
+{
+  if (mixed)
+  {
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  }
+  std::vector<torch::Tensor> outputs;
+  if (network->IsVariational())
+  {
+    auto       generator = at::detail::createCPUGenerator(inputs.NoiseSeed);
+    const auto noise = at::randn({ batch.size(0), network->LatentSize(), 1, 1 }, generator, batch.options());
+    outputs = network->VariationalForward(batch, noise);
+  }
+  else
+  {
+    outputs = { network->forward(batch) };
+  }
+  torch::Tensor features;
+  torch::Tensor featureTarget;
+  if (inputs.Loss == AutoencoderModelEnums::Loss::FeatureMatching)
+  {
+    featureTarget = inputs.Features->forward({ batch }).toTensor();
+    features = inputs.Features->forward({ outputs[0] }).toTensor();
+  }
+  if (mixed)
+  {
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+  for (auto & output : outputs)
+  {
+    output = output.to(torch::kFloat);
+  }
+  switch (inputs.Loss)
+  {
+    case AutoencoderModelEnums::Loss::ELBO:
+      return VariationalLoss(outputs[0], batch, outputs[1], outputs[2], PixelLogVariance(network, outputs[0], batch));
+    case AutoencoderModelEnums::Loss::FeatureMatching:
+      return FeatureMatchingLoss(
+        outputs[0], batch, features.to(torch::kFloat), featureTarget.to(torch::kFloat), inputs.FeatureWeight);
+    default:
+      return ReconstructionLoss(outputs[0], batch, inputs.Loss);
+  }
 }
 } // namespace
 
@@ -507,6 +563,7 @@ struct AutoencoderTrainer::Session
   std::vector<PatchPosition>          Validation;
   std::vector<PatchPosition>          Positions; // of the current epoch
   PaperAutoencoder                    Network{ nullptr };
+  std::unique_ptr<torch::jit::Module> Features; // feature-matching loss only
   std::unique_ptr<torch::optim::Adam> Optimizer;
   std::string                         Settings;
   LoopState                           Loop;
@@ -668,10 +725,12 @@ AutoencoderTrainer::VerifySettings() const
   {
     itkExceptionMacro("no model to train (SetModel)");
   }
-  if (m_Model->GetArchitecture() != AutoencoderModel::ArchitectureEnum::Paper)
+  if (m_Model->GetArchitecture() == AutoencoderModel::ArchitectureEnum::TorchScript)
   {
-    itkExceptionMacro("only the paper network can be trained here; TorchScript models are trained in PyTorch");
+    itkExceptionMacro("only the paper network and its variational form can be trained here; TorchScript models are "
+                      "trained in PyTorch");
   }
+  this->VerifyLoss();
   if (m_State->Images.empty())
   {
     itkExceptionMacro("no training images (AddImage / AddImageFile)");
@@ -719,6 +778,34 @@ AutoencoderTrainer::VerifySettings() const
   }
 }
 
+void
+AutoencoderTrainer::VerifyLoss() const
+{
+  const bool variational = m_Model->GetArchitecture() == AutoencoderModel::ArchitectureEnum::Variational;
+  const auto loss = m_Model->GetLoss();
+  if (variational != (loss == AutoencoderModelEnums::Loss::ELBO))
+  {
+    itkExceptionMacro(<< (variational ? "the variational network (vae) is trained with the ELBO loss ('elbo'), not '" +
+                                          std::string(AutoencoderModelEnums::ToString(loss)) + "'"
+                                      : std::string("the ELBO loss needs the variational network (vae)")));
+  }
+  const bool featureMatching = loss == AutoencoderModelEnums::Loss::FeatureMatching;
+  if (featureMatching && m_FeatureExtractorFile.empty())
+  {
+    itkExceptionMacro("the feature-matching loss ('fm') needs a TorchScript feature extractor (FeatureExtractorFile)");
+  }
+  if (!featureMatching && !m_FeatureExtractorFile.empty())
+  {
+    itkExceptionMacro("a feature extractor ('" << m_FeatureExtractorFile << "') is given, but the loss is '"
+                                               << AutoencoderModelEnums::ToString(loss)
+                                               << "'; features are used by the feature-matching loss ('fm') only");
+  }
+  if (!(m_FeatureWeight >= 0.0) || !std::isfinite(m_FeatureWeight))
+  {
+    itkExceptionMacro("FeatureWeight must be a finite number >= 0, got " << m_FeatureWeight);
+  }
+}
+
 std::string
 AutoencoderTrainer::SettingsText() const
 {
@@ -735,6 +822,14 @@ AutoencoderTrainer::SettingsText() const
            << " normalization=" << AutoencoderModelEnums::ToString(m_Model->GetIntensityNormalization())
            << " images=" << m_State->Images.size() << " validation_images=" << m_State->ValidationImages.size()
            << " validation_fraction=" << m_ValidationFraction << " mixed_precision=" << (m_MixedPrecision ? 1 : 0);
+  if (m_Model->GetArchitecture() == AutoencoderModel::ArchitectureEnum::Variational)
+  {
+    settings << " architecture=vae";
+  }
+  if (m_Model->GetLoss() == AutoencoderModelEnums::Loss::FeatureMatching)
+  {
+    settings << " features=" << m_FeatureExtractorFile << " fm_weight=" << m_FeatureWeight;
+  }
   return settings.str();
 }
 
@@ -826,10 +921,67 @@ AutoencoderTrainer::PrepareNetwork(Session & session)
   m_Model->Initialize(m_Seed);
   session.Network = m_Model->GetNetwork().Paper;
   session.Network->train();
+  if (m_Model->GetLoss() == AutoencoderModelEnums::Loss::FeatureMatching)
+  {
+    this->LoadFeatureExtractor(session);
+  }
   session.Optimizer = std::make_unique<torch::optim::Adam>(
     session.Network->parameters(), torch::optim::AdamOptions(m_LearningRate).weight_decay(m_WeightDecay));
   session.Loop.BestWeights = SaveWeights(session.Network);
   session.Settings = this->SettingsText();
+}
+
+void
+AutoencoderTrainer::LoadFeatureExtractor(Session & session) const
+{
+  const std::string & file = m_FeatureExtractorFile;
+  auto                module = std::make_unique<torch::jit::Module>();
+  try
+  {
+    std::istringstream stream(ReadIntactZipFile(file));
+    *module = torch::jit::load(stream);
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro("feature extractor '" << file << "' is not a loadable TorchScript module: " << Reason(error));
+  }
+  module->eval();
+  for (auto parameter : module->parameters())
+  {
+    parameter.set_requires_grad(false);
+  }
+  // Probe with two patches: F must map an N x C x P x P batch to one finite tensor with N rows.
+  const auto    channels = static_cast<int64_t>(m_Model->GetNumberOfChannels());
+  const auto    patch = static_cast<int64_t>(m_Model->GetPatchSize());
+  torch::Tensor features;
+  try
+  {
+    torch::NoGradGuard noGrad;
+    const auto         output = module->forward({ torch::rand({ 2, channels, patch, patch }) });
+    if (!output.isTensor())
+    {
+      itkExceptionMacro("feature extractor '" << file << "' returns " << output.tagKind() << ", not one tensor");
+    }
+    features = output.toTensor();
+  }
+  catch (const ExceptionObject &)
+  {
+    throw;
+  }
+  catch (const std::exception & error)
+  {
+    itkExceptionMacro("feature extractor '" << file << "' fails on 2x" << channels << "x" << patch << "x" << patch
+                                            << " patches: " << Reason(error));
+  }
+  if (features.dim() < 1 || features.size(0) != 2 || features.numel() < 2 || !features.is_floating_point() ||
+      !torch::isfinite(features).all().item<bool>())
+  {
+    itkExceptionMacro("feature extractor '" << file << "' maps 2x" << channels << "x" << patch << "x" << patch
+                                            << " patches to " << features.sizes() << " (" << features.dtype()
+                                            << "); it must return finite floating-point features with one row per "
+                                               "patch");
+  }
+  session.Features = std::move(module);
 }
 
 void
@@ -924,7 +1076,11 @@ AutoencoderTrainer::TrainBatch(Session & session, std::size_t first, std::size_t
     loss = std::async(std::launch::async, [&] {
              const auto batch = session.Training->Fill(session.Positions, first, count);
              session.Optimizer->zero_grad();
-             auto value = ForwardLoss(session.Network, batch, m_Model->GetLoss(), m_MixedPrecision);
+             const LossInputs inputs{ m_Model->GetLoss(),
+                                      session.Features.get(),
+                                      m_FeatureWeight,
+                                      m_Seed * 0x9E3779B97F4A7C15ull + 0xD1B54A32D192ED03ull * epoch + first + 2 };
+             auto             value = ForwardLoss(session.Network, batch, inputs, m_MixedPrecision);
              value.backward();
              session.Optimizer->step();
              return value.item<double>();
@@ -953,8 +1109,8 @@ AutoencoderTrainer::ValidationLoss(Session & session) const
   {
     const std::size_t count = std::min<std::size_t>(m_BatchSize, session.Validation.size() - first);
     const auto        batch = sampler.Fill(session.Validation, first, count);
-    sum += ForwardLoss(session.Network, batch, m_Model->GetLoss(), m_MixedPrecision).item<double>() *
-           static_cast<double>(count);
+    const LossInputs  inputs{ m_Model->GetLoss(), session.Features.get(), m_FeatureWeight, m_Seed + 0xA0761D6478BD642Full * (first + 1) };
+    sum += ForwardLoss(session.Network, batch, inputs, m_MixedPrecision).item<double>() * static_cast<double>(count);
   }
   session.Network->train();
   return sum / static_cast<double>(session.Validation.size());
@@ -1055,6 +1211,13 @@ AutoencoderTrainer::FinishSession(Session & session)
   m_Model->SetMetadataValue("training.validation_patches", std::to_string(session.Validation.size()));
   m_Model->SetMetadataValue("training.validation_source", session.HeldOut ? "held-out images" : "training images");
   m_Model->SetMetadataValue("training.seconds", std::to_string(m_ElapsedSeconds));
+  if (m_Model->GetLoss() == AutoencoderModelEnums::Loss::FeatureMatching)
+  {
+    m_Model->SetMetadataValue("training.features", m_FeatureExtractorFile);
+    std::ostringstream weight;
+    weight << std::setprecision(17) << m_FeatureWeight;
+    m_Model->SetMetadataValue("training.fm_weight", weight.str());
+  }
 }
 
 void

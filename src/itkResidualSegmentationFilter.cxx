@@ -23,7 +23,8 @@ namespace itk {
 namespace {
 constexpr EnumNames::Entry<ResidualSegmentationFilterEnums::Residual> ResidualNames[] = {
   { ResidualSegmentationFilterEnums::Residual::SSIM, "ssim" },
-  { ResidualSegmentationFilterEnums::Residual::L2, "l2" }
+  { ResidualSegmentationFilterEnums::Residual::L2, "l2" },
+  { ResidualSegmentationFilterEnums::Residual::Model, "model" }
 };
 } // namespace
 

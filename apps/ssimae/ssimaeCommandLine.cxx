@@ -262,6 +262,17 @@ ArgumentParser::GetPositiveDouble(const std::string & name) const
   return value;
 }
 
+double
+ArgumentParser::GetNonNegativeDouble(const std::string & name) const
+{
+  const double value = this->GetDouble(name);
+  if (!(value >= 0.0))
+  {
+    throw UsageError("--" + name + " must be a number >= 0, got " + this->GetString(name));
+  }
+  return value;
+}
+
 unsigned long
 ArgumentParser::GetNonNegativeInteger(const std::string & name) const
 {

@@ -82,6 +82,9 @@ public:
   /** A finite number > 0; UsageError naming the option otherwise. */
   double
   GetPositiveDouble(const std::string & name) const;
+  /** A finite number >= 0; UsageError naming the option otherwise. */
+  double
+  GetNonNegativeDouble(const std::string & name) const;
   long
   GetInteger(const std::string & name) const;
   /** A positive integer; UsageError naming the option otherwise. */

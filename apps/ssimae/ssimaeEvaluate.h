@@ -45,6 +45,13 @@ ReadMVTecLayout(const std::string & root);
 std::vector<TestCase>
 ReadManifest(const std::string & path);
 
+/** The residual the blur reference is scored with for a model scored with `residual`: the same, but l2 for a model's
+ * own residual ("model"): a blur has no latent distribution, and the Gaussian negative log-likelihood of a variational
+ * model's decoder with one variance is an increasing affine function of the squared difference, so for a blur it
+ * ranks pixels (ROC, PRO) exactly as l2 does. */
+std::string
+ReferenceResidual(const std::string & residual);
+
 /** Residual maps of test images: read from the case's residual file, or computed with a model (reconstruction,
  * then 1 - SSIM or the squared difference). Keeps every map for later use by index. */
 class ResidualSource
@@ -69,8 +76,9 @@ public:
     return m_Cache.at(index);
   }
 
-  /** The blur reference's residual map of an image (see BlurReconstruction): the same residual, window and
-   * model grid as Compute(), with a Gaussian blur of `sigma` pixels in place of the network. */
+  /** The blur reference's residual map of an image (see BlurReconstruction): the same residual (l2 for a model's own
+   * residual, see ReferenceResidual), window and model grid as Compute(), with a Gaussian blur of `sigma` pixels in
+   * place of the network. */
   FloatImage2::Pointer
   Reference(const FloatImage2 * image, double sigma) const;
 
@@ -81,6 +89,14 @@ public:
   GetModelPath() const
   {
     return m_ModelPath;
+  }
+
+  /** The residual kind in use: as given, else the model's calibrated one, else DefaultResidual (ssim without a
+   * model). */
+  const std::string &
+  GetResidual() const
+  {
+    return m_Residual;
   }
 
   /** The model's calibrated threshold; NaN without a model or calibration. */

@@ -236,7 +236,11 @@ DeclareEvaluateOptions(ArgumentParser & arguments)
   arguments.AddOption("manifest", "CSV", "test set as a CSV manifest");
   arguments.AddOption("model", "M", "model file (needed unless every manifest line names a residual map)");
   arguments.AddOption("output", "OUTDIR", "output directory (also -o)");
-  arguments.AddOption("residual", "ssim|l2", "residual of the model's reconstruction", "ssim");
+  arguments.AddOption("residual",
+                      "ssim|l2|model",
+                      "residual: of the model's reconstruction (ssim, l2) or the model's own (model, variational\n"
+                      "models); default: the one the model was calibrated with, else the model's own kind (ssim for\n"
+                      "SSIM losses, model for a VAE, l2 otherwise); ssim without a model");
   arguments.AddOption("stride", "S", "reconstruction stride in pixels", "30");
   arguments.AddOption("threshold", "T", "defect threshold on the residual (default: the model's calibrated one)");
   arguments.AddOption("min-area", "A", "drop predicted regions smaller than A pixels at the threshold", "0");
@@ -291,7 +295,7 @@ ReadEvaluateSettings(const ArgumentParser & arguments)
   {
     settings.ReferenceSigmas = ParseReference(arguments.GetString("reference"));
   }
-  settings.Residual = arguments.GetString("residual");
+  settings.Residual = arguments.Has("residual") ? arguments.GetString("residual") : "";
   settings.WindowSize = static_cast<unsigned int>(arguments.GetPositiveInteger("window-size"));
   return settings;
 }
@@ -551,6 +555,7 @@ MetricsJson(const itk::SegmentationEvaluation * evaluation,
                                                            FormatNumber(settings.ImageScoreSigma) + " px"
                                                        : "maximum of the residual";
   json["residual"] = settings.Residual;
+  json["reference_residual"] = ReferenceResidual(settings.Residual);
   json["window_size"] = settings.WindowSize;
   if (set.Categories.size() > 1)
   {
@@ -767,6 +772,7 @@ RunEvaluate(int argc, char * argv[])
                            settings.Residual,
                            static_cast<unsigned int>(arguments.GetPositiveInteger("stride")),
                            settings.WindowSize);
+  settings.Residual = residuals.GetResidual();
   if (!settings.HaveThreshold())
   {
     settings.Threshold = residuals.ModelThreshold();

@@ -275,7 +275,17 @@ DeclareTrainOptions(ArgumentParser & arguments)
 {
   arguments.AddListOption("images", "DIR_OR_GLOB", "defect-free training images");
   arguments.AddOption("output", "model.pt", "model file to write (also -o)");
-  arguments.AddOption("loss", "ssim|l2|l1|ssim+l1", "training loss", "ssim");
+  arguments.AddOption("model", "paper|vae", "network: the paper's autoencoder, or its variational form (VAE)", "paper");
+  arguments.AddOption("loss",
+                      "ssim|l2|l1|ssim+l1|fm|elbo",
+                      "training loss (default: ssim; elbo, the only loss of --model vae, for a VAE)\n"
+                      "fm: feature matching, l2 + W * mean((F(x) - F(x^))^2) with F from --features");
+  arguments.AddOption("samples", "L", "VAE: latent samples of the reconstruction probability (stored in the model)", "10");
+  arguments.AddOption("features",
+                      "F.pt",
+                      "fm loss: TorchScript feature extractor F mapping N x 1 x P x P patches in [0, 1] to one tensor\n"
+                      "with N rows (e.g. the first layers of a pretrained CNN, exported with torch.jit.save)");
+  arguments.AddOption("fm-weight", "W", "fm loss: weight of the feature term", "1");
   arguments.AddOption("latent", "D", "latent size", "100");
   arguments.AddOption("patch", "P", "patch size: 32, 64, 128 or 256", "128");
   arguments.AddOption("patches", "N", "patches per epoch", "10000");
@@ -319,7 +329,38 @@ MakeTrainModel(const ArgumentParser & arguments)
   using Enums = itk::AutoencoderModelEnums;
   model->SetIntensityNormalization(
     ParseEnumOption<Enums, Enums::Normalization>("normalize", arguments.GetString("normalize"), "global or per-image"));
-  model->SetLoss(ParseEnumOption<Enums, Enums::Loss>("loss", arguments.GetString("loss"), "ssim, l2, l1 or ssim+l1"));
+  const auto architecture = ParseEnumOption<Enums, Enums::Architecture>("model", arguments.GetString("model"), "paper or vae");
+  if (architecture == Enums::Architecture::TorchScript)
+  {
+    throw UsageError("--model must be paper or vae, got torchscript (TorchScript modules are trained in PyTorch)");
+  }
+  const bool        variational = architecture == Enums::Architecture::Variational;
+  const std::string loss = arguments.Has("loss") ? arguments.GetString("loss") : (variational ? "elbo" : "ssim");
+  model->SetArchitecture(architecture);
+  model->SetLoss(ParseEnumOption<Enums, Enums::Loss>("loss", loss, "ssim, l2, l1, ssim+l1, fm or elbo"));
+  if (variational != (model->GetLoss() == Enums::Loss::ELBO))
+  {
+    throw UsageError(variational ? "--model vae is trained with the ELBO (--loss elbo); --loss " + loss +
+                                     " is for --model paper"
+                                 : std::string("--loss elbo needs --model vae"));
+  }
+  if ((model->GetLoss() == Enums::Loss::FeatureMatching) != arguments.Has("features"))
+  {
+    throw UsageError(arguments.Has("features") ? "--features is used by --loss fm only, not --loss " + loss
+                                               : std::string("--loss fm needs --features F.pt (a TorchScript feature "
+                                                             "extractor)"));
+  }
+  const auto samples = arguments.GetPositiveInteger("samples");
+  if (samples > itk::AutoencoderModel::MaximumNumberOfSamples)
+  {
+    throw UsageError("--samples must be at most " + std::to_string(itk::AutoencoderModel::MaximumNumberOfSamples) +
+                     ", got " + arguments.GetString("samples"));
+  }
+  if (arguments.Has("samples") && !variational)
+  {
+    throw UsageError("--samples is for --model vae only");
+  }
+  model->SetNumberOfSamples(static_cast<unsigned int>(samples));
   return model;
 }
 
@@ -372,6 +413,10 @@ ReadTrainFiles(const ArgumentParser & arguments)
   files.Checkpoint = arguments.Has("checkpoint") ? arguments.GetString("checkpoint") : files.Output + ".checkpoint";
   std::vector<std::string> inputs = files.Images;
   inputs.insert(inputs.end(), files.ValidationImages.begin(), files.ValidationImages.end());
+  if (arguments.Has("features"))
+  {
+    inputs.push_back(arguments.GetString("features"));
+  }
   RequireSeparateOutputs(
     { files.Output, files.Log, files.Checkpoint, files.Output + ".loss.png", files.Output + ".loss.csv" }, inputs);
   return files;
@@ -409,6 +454,12 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
     trainer->SetNumberOfThreads(static_cast<unsigned int>(threads));
   }
   trainer->SetCheckpointFile(files.Checkpoint);
+  if (arguments.Has("features"))
+  {
+    RequireReadableFile(arguments.GetString("features"), "feature extractor");
+    trainer->SetFeatureExtractorFile(arguments.GetString("features"));
+  }
+  trainer->SetFeatureWeight(arguments.GetNonNegativeDouble("fm-weight"));
   return trainer;
 }
 
@@ -576,7 +627,7 @@ RunCalibrate(int argc, char * argv[])
     "(the smallest threshold at which no validation image has a defect region of --min-area pixels).");
   arguments.SetPositionals("IMAGE...", "defect-free validation images (files, directories, quoted globs)", 1, 0);
   arguments.AddOption("model", "M", "model file (updated in place)");
-  arguments.AddOption("residual", "ssim|l2", "residual map", "ssim");
+  arguments.AddOption("residual", "ssim|l2|model", "residual map (default: the model's own, see train)");
   arguments.AddOption("rule", "percentile|max|min-area", "calibration rule", "percentile");
   arguments.AddOption("percentile", "P", "percentile for the percentile rule", "99.5");
   arguments.AddOption("min-area", "A", "minimum defect area in pixels for the min-area rule", "50");
@@ -605,17 +656,15 @@ RunCalibrate(int argc, char * argv[])
   calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
   const auto        files = ExpandImages(arguments.GetPositionals());
   const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
-  const std::string residualKind = arguments.GetString("residual");
-  ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-    "residual", residualKind, "ssim or l2");
+  const std::string residualKind = arguments.Has("residual") ? arguments.GetString("residual") : DefaultResidual(*model);
+  RequireResidualFits(residualKind, *model, modelPath);
   ProgressBar bar("calibrate");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     ImageFileInfo info;
     const auto    image = ReadFloatImage<2>(files[i], &info);
     RequireModelPixelType(files[i], info, model, modelPath);
-    calibrator->AddResidualMap(
-      ResidualMap(image, ReconstructImage(image, model, stride, 64, files[i]), model, residualKind));
+    calibrator->AddResidualMap(ScoreImage(image, model, residualKind, stride, files[i]));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }
   bar.Finish();
@@ -689,7 +738,7 @@ RunSegment(int argc, char * argv[])
   arguments.SetPositionals("IMAGE...", "images to segment (files, directories, quoted globs)", 1, 0);
   arguments.AddOption("model", "M", "model file");
   arguments.AddOption("output", "OUTDIR", "output directory (also -o)");
-  arguments.AddOption("residual", "ssim|l2", "residual map (default: the one the model was calibrated with)");
+  arguments.AddOption("residual", "ssim|l2|model", "residual map (default: the one the model was calibrated with)");
   arguments.AddOption("threshold", "T", "defect threshold (default: the model's calibrated threshold)");
   arguments.AddOption("min-area", "A", "drop defect regions smaller than A pixels (default: from calibration, or 0)");
   arguments.AddOption("stride", "S", "reconstruction stride", "30");
@@ -711,11 +760,12 @@ RunSegment(int argc, char * argv[])
     arguments.Has("residual") ? arguments.GetString("residual") : model->GetMetadataValue("calibration.residual");
   if (residualKind.empty())
   {
-    residualKind = "ssim";
+    residualKind = DefaultResidual(*model);
   }
+  RequireResidualFits(residualKind, *model, arguments.GetString("model"));
   const auto residual =
     ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-      "residual", residualKind, "ssim or l2");
+      "residual", residualKind, ResidualChoices);
   long minimumArea = 0;
   if (arguments.Has("min-area"))
   {
@@ -745,7 +795,8 @@ RunSegment(int argc, char * argv[])
     const auto reconstruction = ReconstructImage(image, model, stride, 64, files[i]);
     auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
     segmentation->SetInput1(image);
-    segmentation->SetInput2(reconstruction);
+    segmentation->SetInput2(residualKind == "model" ? ModelResidualImage(image, model, stride, 64, files[i])
+                                                    : reconstruction);
     segmentation->SetDynamicRange(DynamicRange(image, model));
     segmentation->SetResidual(residual);
     segmentation->SetThreshold(threshold);

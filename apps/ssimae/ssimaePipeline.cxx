@@ -27,18 +27,21 @@
 
 namespace ssimae {
 
+namespace {
 FloatImage2::Pointer
-ReconstructImage(const FloatImage2 *     image,
-                 itk::AutoencoderModel * model,
-                 unsigned int            stride,
-                 unsigned int            batch,
-                 const std::string &     path)
+RunReconstructionFilter(const FloatImage2 *     image,
+                        itk::AutoencoderModel * model,
+                        unsigned int            stride,
+                        unsigned int            batch,
+                        const std::string &     path,
+                        bool                    modelResidual)
 {
   auto filter = itk::AutoencoderReconstructionFilter<FloatImage2>::New();
   filter->SetInput(image);
   filter->SetModel(model);
   filter->SetStride(stride);
   filter->SetBatchSize(batch);
+  filter->SetModelResidual(modelResidual);
   try
   {
     filter->Update();
@@ -51,6 +54,66 @@ ReconstructImage(const FloatImage2 *     image,
   FloatImage2::Pointer output = filter->GetOutput();
   output->DisconnectPipeline();
   return output;
+}
+} // namespace
+
+FloatImage2::Pointer
+ReconstructImage(const FloatImage2 *     image,
+                 itk::AutoencoderModel * model,
+                 unsigned int            stride,
+                 unsigned int            batch,
+                 const std::string &     path)
+{
+  return RunReconstructionFilter(image, model, stride, batch, path, false);
+}
+
+FloatImage2::Pointer
+ModelResidualImage(const FloatImage2 *     image,
+                   itk::AutoencoderModel * model,
+                   unsigned int            stride,
+                   unsigned int            batch,
+                   const std::string &     path)
+{
+  return RunReconstructionFilter(image, model, stride, batch, path, true);
+}
+
+std::string
+DefaultResidual(const itk::AutoencoderModel & model)
+{
+  using Loss = itk::AutoencoderModelEnums::Loss;
+  if (model.ProvidesResidual())
+  {
+    return "model";
+  }
+  return model.GetLoss() == Loss::SSIM || model.GetLoss() == Loss::SSIMPlusL1 ? "ssim" : "l2";
+}
+
+void
+RequireResidualFits(const std::string & residual, const itk::AutoencoderModel & model, const std::string & modelPath)
+{
+  ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+    "residual", residual, ResidualChoices);
+  if (residual == "model" && !model.ProvidesResidual())
+  {
+    throw CommandError("--residual model needs a model with a residual of its own (a variational model, train "
+                       "--model vae); '" +
+                       modelPath + "' is a " + itk::AutoencoderModelEnums::ToString(model.GetArchitecture()) +
+                       " model trained with the " + itk::AutoencoderModelEnums::ToString(model.GetLoss()) +
+                       " loss: use ssim or l2");
+  }
+}
+
+FloatImage2::Pointer
+ScoreImage(const FloatImage2 *     image,
+           itk::AutoencoderModel * model,
+           const std::string &     residual,
+           unsigned int            stride,
+           const std::string &     path,
+           unsigned int            windowSize)
+{
+  const auto second = residual == "model" ? ModelResidualImage(image, model, stride, 64, path)
+                                          : ReconstructImage(image, model, stride, 64, path);
+  return ResidualMap(image, second, model, residual, windowSize);
 }
 
 double
@@ -82,7 +145,7 @@ ResidualMap(const FloatImage2 *           image,
   filter->SetWindowSize(windowSize);
   filter->SetResidual(
     ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-      "residual", residual, "ssim or l2"));
+      "residual", residual, ResidualChoices));
   try
   {
     filter->Update();

@@ -35,15 +35,47 @@ ReconstructImage(const FloatImage2 *     image,
                  unsigned int            batch,
                  const std::string &     path = "");
 
-/** Residual map of an image and its reconstruction: "ssim" (1 - SSIM) or "l2", with the model's intensity range as
- * the dynamic range (ResidualSegmentationFilter). */
+/** The model's own residual map of a 2D image (AutoencoderReconstructionFilter with ModelResidualOn: the negative
+ * log reconstruction probability of a variational model), on the model's grid. CommandError on failure. */
+FloatImage2::Pointer
+ModelResidualImage(const FloatImage2 *     image,
+                   itk::AutoencoderModel * model,
+                   unsigned int            stride,
+                   unsigned int            batch,
+                   const std::string &     path = "");
+
+/** Residual kinds: "ssim" (1 - SSIM of image and reconstruction), "l2" (squared difference), "model" (the model's
+ * own residual, variational models only). */
+constexpr const char * ResidualChoices = "ssim, l2 or model";
+
+/** The residual a model is scored with unless told otherwise: "model" for a variational model (its reconstruction
+ * probability), "ssim" for models trained with an SSIM loss, "l2" for the others (l2, l1, feature matching), as in
+ * the paper. */
+std::string
+DefaultResidual(const itk::AutoencoderModel & model);
+
+/** Checks a residual kind by name against the model (CommandError for "model" with a model that has no residual of
+ * its own, UsageError for an unknown name). */
+void
+RequireResidualFits(const std::string & residual, const itk::AutoencoderModel & model, const std::string & modelPath);
+
+/** Residual map on the image's grid of an image scored by a model: reconstruction and 1 - SSIM or l2, or the model's
+ * own residual. */
+FloatImage2::Pointer
+ScoreImage(const FloatImage2 *     image,
+           itk::AutoencoderModel * model,
+           const std::string &     residual,
+           unsigned int            stride,
+           const std::string &     path,
+           unsigned int            windowSize = 11);
+
 /** L of the residual for `image`: the width of the intensity range the model maps to [0, 1] (its own range, or
  * the image's for per-image normalisation). Without a model: the image's own range. */
 double
 DynamicRange(const FloatImage2 * image, const itk::AutoencoderModel * model);
 
 /** Residual map on the image's grid of an image and its reconstruction (which may lie on the scaled grid of the
- * model). */
+ * model), or of the model's own residual map for "model". */
 FloatImage2::Pointer
 ResidualMap(const FloatImage2 *           image,
             const FloatImage2 *           reconstruction,

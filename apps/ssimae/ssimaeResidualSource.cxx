@@ -36,12 +36,33 @@ ResidualSource::ResidualSource(const std::string & modelPath,
                                unsigned int        windowSize)
     : m_ModelPath(modelPath), m_Residual(residual), m_Stride(stride), m_WindowSize(windowSize)
 {
-  ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-    "residual", residual, "ssim or l2");
   if (!modelPath.empty())
   {
     m_Model = new Model{ LoadModel(modelPath) };
   }
+  if (m_Residual.empty())
+  {
+    m_Residual = m_Model ? m_Model->Network->GetMetadataValue("calibration.residual") : "ssim";
+  }
+  if (m_Residual.empty())
+  {
+    m_Residual = DefaultResidual(*m_Model->Network);
+  }
+  if (m_Model)
+  {
+    RequireResidualFits(m_Residual, *m_Model->Network, modelPath);
+  }
+  else
+  {
+    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+      "residual", m_Residual, ResidualChoices);
+  }
+}
+
+std::string
+ReferenceResidual(const std::string & residual)
+{
+  return residual == "model" ? "l2" : residual;
 }
 
 ResidualSource::~ResidualSource() { delete m_Model; }
@@ -56,8 +77,7 @@ ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
   }
   else if (m_Model)
   {
-    const auto reconstruction = ReconstructImage(image, m_Model->Network, m_Stride, 64, testCase.Image);
-    residual = ResidualMap(image, reconstruction, m_Model->Network, m_Residual, m_WindowSize);
+    residual = ScoreImage(image, m_Model->Network, m_Residual, m_Stride, testCase.Image, m_WindowSize);
   }
   else
   {
@@ -71,7 +91,7 @@ FloatImage2::Pointer
 ResidualSource::Reference(const FloatImage2 * image, double sigma) const
 {
   const itk::AutoencoderModel * model = this->GetModel();
-  return ResidualMap(image, BlurReconstruction(image, model, sigma), model, m_Residual, m_WindowSize);
+  return ResidualMap(image, BlurReconstruction(image, model, sigma), model, ReferenceResidual(m_Residual), m_WindowSize);
 }
 
 const itk::AutoencoderModel *
