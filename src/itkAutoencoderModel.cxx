@@ -881,6 +881,7 @@ AutoencoderModel::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "NumberOfChannels: " << m_NumberOfChannels << std::endl;
   os << indent << "LatentSize: " << m_LatentSize << std::endl;
   os << indent << "Loss: " << m_Loss << std::endl;
+  os << indent << "NumberOfSamples: " << m_NumberOfSamples << std::endl;
   os << indent << "IntensityMinimum: " << m_IntensityMinimum << std::endl;
   os << indent << "IntensityMaximum: " << m_IntensityMaximum << std::endl;
   os << indent << "IntensityNormalization: " << m_IntensityNormalization << std::endl;

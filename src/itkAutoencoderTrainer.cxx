@@ -1237,6 +1237,8 @@ AutoencoderTrainer::PrintSelf(std::ostream & os, Indent indent) const
   os << indent << "Augmentation: " << m_Augmentation << std::endl;
   os << indent << "MaximumRotationAngle: " << m_MaximumRotationAngle << std::endl;
   os << indent << "MixedPrecision: " << m_MixedPrecision << std::endl;
+  os << indent << "FeatureExtractorFile: " << m_FeatureExtractorFile << std::endl;
+  os << indent << "FeatureWeight: " << m_FeatureWeight << std::endl;
   os << indent << "Seed: " << m_Seed << std::endl;
   os << indent << "AutomaticIntensityRange: " << m_AutomaticIntensityRange << std::endl;
   os << indent << "CheckpointFile: " << m_CheckpointFile << std::endl;

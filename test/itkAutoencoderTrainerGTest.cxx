@@ -26,6 +26,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -557,4 +558,124 @@ TEST(AutoencoderTrainerEnums, StableNamesRoundTrip)
     EXPECT_EQ(unchanged, Augmentation::Flip);
   }
   EXPECT_STREQ(itk::AutoencoderTrainerEnums::ToString(static_cast<Augmentation>(99)), "unknown");
+}
+
+namespace {
+itk::AutoencoderModel::Pointer
+TinyVariationalModel()
+{
+  auto model = TinyModel();
+  model->SetArchitecture(itk::AutoencoderModelEnums::Architecture::Variational);
+  model->SetLoss(itk::AutoencoderModelEnums::Loss::ELBO);
+  return model;
+}
+
+// Exports a TorchScript feature extractor of `kind` (scripts/export_feature_extractor.py); empty without
+// python3-torch.
+std::string
+ExportFeatureExtractor(const std::string & kind)
+{
+  const std::string file = std::string(SSIMAE_TEST_OUTPUT) + "/features-" + kind + ".pt";
+  const std::string command = std::string(SSIMAE_PYTHON) + " " + SSIMAE_SOURCE_DIR +
+                              "/scripts/export_feature_extractor.py " + file + " --kind " + kind;
+  const int status = std::system(command.c_str());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+  {
+    return "";
+  }
+  EXPECT_EQ(status, 0) << command;
+  return file;
+}
+} // namespace
+
+TEST(AutoencoderTrainer, VariationalModelTrainsAndResumesExactly)
+{
+  const std::string straightCheckpoint = std::string(SSIMAE_TEST_OUTPUT) + "/vae-straight.checkpoint";
+  const std::string checkpoint = std::string(SSIMAE_TEST_OUTPUT) + "/vae-interrupted.checkpoint";
+  std::remove(straightCheckpoint.c_str());
+  std::remove(checkpoint.c_str());
+  auto                straight = TinyVariationalModel();
+  auto                straightTrainer = TinyTrainer(straight, straightCheckpoint);
+  std::vector<double> losses;
+  straightTrainer->AddObserver(itk::IterationEvent(),
+                               [&](const itk::EventObject &) { losses.push_back(straightTrainer->GetTrainingLoss()); });
+  straightTrainer->Train();
+  ASSERT_EQ(losses.size(), 3u);
+  EXPECT_LT(losses.back(), losses.front()); // the negative ELBO goes down on checkerboards
+  EXPECT_NE(straight->GetMetadataValue("training.settings").find("loss=elbo"), std::string::npos);
+  {
+    auto model = TinyVariationalModel();
+    auto trainer = TinyTrainer(model, checkpoint);
+    trainer->AddObserver(itk::IterationEvent(), [&](const itk::EventObject &) { trainer->AbortTrainingOn(); });
+    trainer->Train();
+    EXPECT_EQ(trainer->GetEpoch(), 1u);
+  }
+  auto resumed = TinyVariationalModel();
+  TinyTrainer(resumed, checkpoint)->Resume();
+  EXPECT_LT(LargestDifference(Reconstruction(straight), Reconstruction(resumed)), 1e-6f);
+  // The residual depends on the pixel variance kept during training: equal too.
+  std::vector<float> patch(32 * 32, 0.4f);
+  std::vector<float> a(patch.size());
+  std::vector<float> b(patch.size());
+  straight->ComputeResidual(patch.data(), 1, a.data());
+  resumed->ComputeResidual(patch.data(), 1, b.data());
+  EXPECT_LT(LargestDifference(a, b), 1e-5f);
+}
+
+TEST(AutoencoderTrainer, ArchitectureLossAndFeatureCombinationsAreChecked)
+{
+  auto model = TinyModel();
+  model->SetArchitecture(itk::AutoencoderModelEnums::Architecture::Variational); // with the default SSIM loss
+  ExpectThrowMentioning([&] { TinyTrainer(model)->Train(); }, "trained with the ELBO loss ('elbo'), not 'ssim'");
+  auto elbo = TinyModel();
+  elbo->SetLoss(itk::AutoencoderModelEnums::Loss::ELBO);
+  ExpectThrowMentioning([&] { TinyTrainer(elbo)->Train(); }, "the ELBO loss needs the variational network");
+  auto fm = TinyModel();
+  fm->SetLoss(itk::AutoencoderModelEnums::Loss::FeatureMatching);
+  ExpectThrowMentioning([&] { TinyTrainer(fm)->Train(); }, "needs a TorchScript feature extractor");
+  auto withFeatures = TinyTrainer(TinyModel());
+  withFeatures->SetFeatureExtractorFile("features.pt");
+  ExpectThrowMentioning([&] { withFeatures->Train(); }, "features are used by the feature-matching loss");
+  auto trainer = TinyTrainer(fm);
+  trainer->SetFeatureExtractorFile(std::string(SSIMAE_TEST_OUTPUT) + "/no-such-features.pt");
+  ExpectThrowMentioning([&] { trainer->Train(); }, "no-such-features.pt");
+  trainer->SetFeatureExtractorFile(std::string(SSIMAE_TEST_DATA) + "/ssim_x_2d.mha"); // a file, not a module
+  ExpectThrowMentioning([&] { trainer->Train(); }, "is not a loadable TorchScript module");
+  trainer->SetFeatureWeight(-1.0);
+  ExpectThrowMentioning([&] { trainer->Train(); }, "FeatureWeight must be a finite number >= 0");
+  trainer->SetFeatureWeight(1.0);
+  for (const char * kind : { "flat", "batch-mismatch" })
+  {
+    const auto file = ExportFeatureExtractor(kind);
+    if (file.empty())
+    {
+      GTEST_SKIP() << "python3-torch is not importable by " << SSIMAE_PYTHON << ": cannot export feature extractors";
+    }
+    trainer->SetFeatureExtractorFile(file);
+    ExpectThrowMentioning([&] { trainer->Train(); }, "it must return finite floating-point features with one row");
+  }
+}
+
+TEST(AutoencoderTrainer, FeatureMatchingWithWeightZeroIsTheL2Autoencoder)
+{
+  const auto features = ExportFeatureExtractor("gabor");
+  if (features.empty())
+  {
+    GTEST_SKIP() << "python3-torch is not importable by " << SSIMAE_PYTHON << ": cannot export a feature extractor";
+  }
+  auto l2 = TinyModel();
+  l2->SetLoss(itk::AutoencoderModelEnums::Loss::L2);
+  TinyTrainer(l2)->Train();
+  const auto train = [&](double weight) {
+    auto model = TinyModel();
+    model->SetLoss(itk::AutoencoderModelEnums::Loss::FeatureMatching);
+    auto trainer = TinyTrainer(model);
+    trainer->SetFeatureExtractorFile(features);
+    trainer->SetFeatureWeight(weight);
+    trainer->Train();
+    EXPECT_EQ(model->GetMetadataValue("training.features"), features);
+    return model;
+  };
+  EXPECT_EQ(LargestDifference(Reconstruction(l2), Reconstruction(train(0.0))), 0.0f);
+  EXPECT_GT(LargestDifference(Reconstruction(l2), Reconstruction(train(100.0))), 1e-4f);
 }
