@@ -601,11 +601,16 @@ TEST(AutoencoderModelEnums, StableNamesRoundTrip)
 {
   using Enums = itk::AutoencoderModelEnums;
   ExpectNamesRoundTrip<Enums::Architecture>(
-    { { Enums::Architecture::Paper, "paper" }, { Enums::Architecture::TorchScript, "torchscript" } }, "Paper");
+    { { Enums::Architecture::Paper, "paper" },
+      { Enums::Architecture::TorchScript, "torchscript" },
+      { Enums::Architecture::Variational, "vae" } },
+    "Paper");
   ExpectNamesRoundTrip<Enums::Loss>({ { Enums::Loss::SSIM, "ssim" },
                                       { Enums::Loss::L2, "l2" },
                                       { Enums::Loss::L1, "l1" },
-                                      { Enums::Loss::SSIMPlusL1, "ssim+l1" } },
+                                      { Enums::Loss::SSIMPlusL1, "ssim+l1" },
+                                      { Enums::Loss::ELBO, "elbo" },
+                                      { Enums::Loss::FeatureMatching, "fm" } },
                                     "SSIMPlusL1");
   ExpectNamesRoundTrip<Enums::Normalization>(
     { { Enums::Normalization::Global, "global" }, { Enums::Normalization::PerImage, "per-image" } }, "perimage");

@@ -27,6 +27,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -64,7 +65,10 @@ SmallModel()
 
 // The definition, written out: patch positions 0, stride, ..., last aligned; mirror short axes; average.
 FloatImage::Pointer
-DirectReconstruction(const FloatImage * image, const itk::AutoencoderModel * model, unsigned int stride)
+DirectReconstruction(const FloatImage *            image,
+                     const itk::AutoencoderModel * model,
+                     unsigned int                  stride,
+                     bool                          modelResidual = false)
 {
   const auto          size = image->GetLargestPossibleRegion().GetSize();
   const long          patch = model->GetPatchSize();
@@ -93,7 +97,7 @@ DirectReconstruction(const FloatImage * image, const itk::AutoencoderModel * mod
           in[v * patch + u] = static_cast<float>((image->GetPixel({ { x, y } }) - low) / range);
         }
       }
-      model->Reconstruct(in.data(), 1, out.data());
+      modelResidual ? model->ComputeResidual(in.data(), 1, out.data()) : model->Reconstruct(in.data(), 1, out.data());
       for (long v = 0; v < patch; ++v)
       {
         for (long u = 0; u < patch; ++u)
@@ -102,7 +106,7 @@ DirectReconstruction(const FloatImage * image, const itk::AutoencoderModel * mod
           const long y = py + v;
           if (x < static_cast<long>(size[0]) && y < static_cast<long>(size[1]))
           {
-            sum[y * size[0] + x] += out[v * patch + u] * range + low;
+            sum[y * size[0] + x] += modelResidual ? out[v * patch + u] : out[v * patch + u] * range + low;
             ++count[y * size[0] + x];
           }
         }
@@ -159,6 +163,63 @@ TEST(AutoencoderReconstructionFilter, AveragesOverlappingPatchesLikeTheDefinitio
       << size.first << " x " << size.second;
     // The output is not a copy of the input (the check above can fail).
     EXPECT_GT(MaxDifference(filter->GetOutput(), image.GetPointer()), 1.0);
+  }
+}
+
+// A variational model's own residual (reconstruction probability) is stitched like reconstructions, in the model's
+// units, and ResidualSegmentationFilter's Model residual thresholds it as it is; other models are refused.
+TEST(AutoencoderReconstructionFilter, ModelResidualOfAVariationalModel)
+{
+  auto model = itk::AutoencoderModel::New();
+  model->SetArchitecture(itk::AutoencoderModelEnums::Architecture::Variational);
+  model->SetLoss(itk::AutoencoderModelEnums::Loss::ELBO);
+  model->SetPatchSize(32);
+  model->SetLatentSize(8);
+  model->SetNumberOfSamples(3);
+  model->Initialize(5);
+  const auto image = RandomImage(32, 32, 9); // one patch: the same noise as a direct call
+  auto       filter = ReconstructionFilter::New();
+  filter->SetInput(image);
+  filter->SetModel(model);
+  filter->ModelResidualOn();
+  filter->Update();
+  const auto expected = DirectReconstruction(image, model, 30, true);
+  EXPECT_LT(MaxDifference(filter->GetOutput(), expected.GetPointer()), 1e-5);
+  EXPECT_GT(MaxDifference(filter->GetOutput(), image.GetPointer()), 1.0);
+
+  using SegmentationType = itk::ResidualSegmentationFilter<FloatImage>;
+  auto segmentation = SegmentationType::New();
+  segmentation->SetInput1(image);
+  segmentation->SetInput2(filter->GetOutput());
+  segmentation->SetResidual(SegmentationType::ResidualEnum::Model);
+  const float * residual = filter->GetOutput()->GetBufferPointer();
+  const double  threshold = 0.5 * (*std::min_element(residual, residual + 32 * 32) +
+                                  *std::max_element(residual, residual + 32 * 32));
+  segmentation->SetThreshold(threshold);
+  segmentation->Update();
+  EXPECT_EQ(MaxDifference(segmentation->GetResidualOutput(), filter->GetOutput()), 0.0);
+  std::size_t defects = 0;
+  for (std::size_t i = 0; i < 32 * 32; ++i)
+  {
+    const bool above = residual[i] > threshold;
+    EXPECT_EQ(segmentation->GetOutput()->GetBufferPointer()[i], above ? 1 : 0) << i;
+    defects += above;
+  }
+  EXPECT_GT(defects, 0u);
+
+  auto plain = ReconstructionFilter::New();
+  plain->SetInput(image);
+  plain->SetModel(SmallModel());
+  plain->ModelResidualOn();
+  try
+  {
+    plain->Update();
+    ADD_FAILURE() << "a plain autoencoder gave a residual of its own";
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    EXPECT_NE(std::string(error.GetDescription()).find("has no residual of its own"), std::string::npos)
+      << error.GetDescription();
   }
 }
 
@@ -486,7 +547,7 @@ TEST(ResidualSegmentationFilter, VolumesKeepDiagonallyConnectedRegions)
 TEST(ResidualSegmentationFilterEnums, NamesRoundTrip)
 {
   using Enums = itk::ResidualSegmentationFilterEnums;
-  for (const auto value : { Enums::Residual::SSIM, Enums::Residual::L2 })
+  for (const auto value : { Enums::Residual::SSIM, Enums::Residual::L2, Enums::Residual::Model })
   {
     Enums::Residual parsed = value == Enums::Residual::SSIM ? Enums::Residual::L2 : Enums::Residual::SSIM;
     EXPECT_TRUE(Enums::FromString(Enums::ToString(value), parsed));
@@ -498,6 +559,7 @@ TEST(ResidualSegmentationFilterEnums, NamesRoundTrip)
   // The names stored in model metadata ("calibration.residual") and used on the command line.
   EXPECT_STREQ(Enums::ToString(Enums::Residual::SSIM), "ssim");
   EXPECT_STREQ(Enums::ToString(Enums::Residual::L2), "l2");
+  EXPECT_STREQ(Enums::ToString(Enums::Residual::Model), "model");
   EXPECT_STREQ(Enums::ToString(static_cast<Enums::Residual>(7)), "unknown");
   Enums::Residual unchanged = Enums::Residual::L2;
   EXPECT_FALSE(Enums::FromString("SSIM", unchanged));
