@@ -139,7 +139,9 @@ ArgumentParser::MakeApp()
     }
     else
     {
-      added->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      // The value is stored in a vector (see m_Results): without this, CLI11 lets a container option take the
+      // positional arguments that follow it ("--model M a.png b.png").
+      added->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
       if (!option.Default.empty())
       {
         added->default_str(option.Default);
