@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Chooses the defect threshold on defect-free validation images: the Python twin of `ssimae calibrate`.
 
-    python3 calibrate_threshold.py IMAGE... --model model.pt [--residual ssim|l2]
+    python3 calibrate_threshold.py IMAGE... --model model.pt [--residual ssim|l2|model]
                                    [--rule percentile|max|min-area] [--percentile 99.5] [--min-area 50] [--stride 30]
 
 The threshold, the rule and the residual kind are stored in the model file (written atomically). Needs the
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 import itk
+from segment_defects import RESIDUALS, own_residual, segment
 
 RULES = {"percentile": "Rule_Percentile", "max": "Rule_Maximum", "min-area": "Rule_MinimumArea"}
 
@@ -19,7 +20,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("images", nargs="+", help="defect-free validation images")
     parser.add_argument("--model", required=True)
-    parser.add_argument("--residual", choices=["ssim", "l2"], default="ssim")
+    parser.add_argument("--residual", choices=sorted(RESIDUALS), help="default: the model's own kind")
     parser.add_argument("--rule", choices=sorted(RULES), default="percentile")
     parser.add_argument("--percentile", type=float, default=99.5)
     parser.add_argument("--min-area", type=int, default=50)
@@ -33,19 +34,11 @@ def main(argv=None):
     calibrator.SetPercentile(args.percentile)
     calibrator.SetMinimumDefectArea(args.min_area)
 
-    image_type = itk.Image[itk.F, 2]
+    args.residual = args.residual or own_residual(model)
     for path in args.images:
         image = itk.imread(path, itk.F)
-        reconstruct = itk.AutoencoderReconstructionFilter[image_type, image_type].New(Input=image, Model=model,
-                                                                                       Stride=args.stride)
-        reconstruct.Update()  # the intensity range it normalised with is the residual's dynamic range
-        residual = itk.ResidualSegmentationFilter[image_type, itk.Image[itk.UC, 2]].New(
-            Input1=image, Input2=reconstruct.GetOutput(),
-            DynamicRange=reconstruct.GetIntensityMaximum() - reconstruct.GetIntensityMinimum())
-        residual.SetResidual(itk.ResidualSegmentationFilterEnums.Residual_L2 if args.residual == "l2" else
-                             itk.ResidualSegmentationFilterEnums.Residual_SSIM)
-        residual.Update()
-        calibrator.AddResidualMap(residual.GetResidualOutput())
+        residual_map = segment(image, model, threshold=0.0, residual=args.residual, stride=args.stride)[1]
+        calibrator.AddResidualMap(residual_map)
 
     threshold = calibrator.Compute()
     model.SetThreshold(threshold)
