@@ -724,6 +724,51 @@ RequireSegmentOutputsFree(const std::vector<std::string> & files,
   inputs.push_back(modelFile);
   RequireSeparateOutputs(outputs, inputs);
 }
+// The threshold, residual and minimum defect area of segment: as given, else from the model's calibration.
+struct SegmentChoice
+{
+  double                                         Threshold;
+  std::string                                    ResidualKind;
+  itk::ResidualSegmentationFilterEnums::Residual Residual;
+  long                                           MinimumArea;
+};
+
+SegmentChoice
+ReadSegmentChoice(const ArgumentParser & arguments, const itk::AutoencoderModel & model)
+{
+  SegmentChoice choice;
+  choice.Threshold = arguments.Has("threshold") ? arguments.GetDouble("threshold") : model.GetThreshold();
+  if (!std::isfinite(choice.Threshold))
+  {
+    throw CommandError("the model has no calibrated threshold: run 'ssimae calibrate' or give --threshold");
+  }
+  choice.ResidualKind =
+    arguments.Has("residual") ? arguments.GetString("residual") : model.GetMetadataValue("calibration.residual");
+  if (choice.ResidualKind.empty())
+  {
+    choice.ResidualKind = DefaultResidual(model);
+  }
+  RequireResidualFits(choice.ResidualKind, model, arguments.GetString("model"));
+  choice.Residual =
+    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
+      "residual", choice.ResidualKind, ResidualChoices);
+  choice.MinimumArea = 0;
+  if (arguments.Has("min-area"))
+  {
+    choice.MinimumArea = static_cast<long>(arguments.GetNonNegativeInteger("min-area"));
+  }
+  else if (!model.GetMetadataValue("calibration.min_area").empty())
+  {
+    const std::string stored = model.GetMetadataValue("calibration.min_area");
+    char *            end = nullptr;
+    choice.MinimumArea = std::strtol(stored.c_str(), &end, 10);
+    if (*end != '\0' || choice.MinimumArea < 0)
+    {
+      throw CommandError("the model's calibration.min_area '" + stored + "' is not a whole number >= 0");
+    }
+  }
+  return choice;
+}
 } // namespace
 
 int
@@ -750,37 +795,12 @@ RunSegment(int argc, char * argv[])
   {
     throw UsageError("--model and --output are required");
   }
-  const auto   model = LoadModel(arguments.GetString("model"));
-  const double threshold = arguments.Has("threshold") ? arguments.GetDouble("threshold") : model->GetThreshold();
-  if (!std::isfinite(threshold))
-  {
-    throw CommandError("the model has no calibrated threshold: run 'ssimae calibrate' or give --threshold");
-  }
-  std::string residualKind =
-    arguments.Has("residual") ? arguments.GetString("residual") : model->GetMetadataValue("calibration.residual");
-  if (residualKind.empty())
-  {
-    residualKind = DefaultResidual(*model);
-  }
-  RequireResidualFits(residualKind, *model, arguments.GetString("model"));
-  const auto residual =
-    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-      "residual", residualKind, ResidualChoices);
-  long minimumArea = 0;
-  if (arguments.Has("min-area"))
-  {
-    minimumArea = static_cast<long>(arguments.GetNonNegativeInteger("min-area"));
-  }
-  else if (!model->GetMetadataValue("calibration.min_area").empty())
-  {
-    const std::string stored = model->GetMetadataValue("calibration.min_area");
-    char *            end = nullptr;
-    minimumArea = std::strtol(stored.c_str(), &end, 10);
-    if (*end != '\0' || minimumArea < 0)
-    {
-      throw CommandError("the model's calibration.min_area '" + stored + "' is not a whole number >= 0");
-    }
-  }
+  const auto          model = LoadModel(arguments.GetString("model"));
+  const SegmentChoice choice = ReadSegmentChoice(arguments, *model);
+  const double        threshold = choice.Threshold;
+  const std::string & residualKind = choice.ResidualKind;
+  const auto          residual = choice.Residual;
+  const long          minimumArea = choice.MinimumArea;
   const std::string outputDirectory = arguments.GetString("output");
   MakeDirectory(outputDirectory);
   const auto files = ExpandImages(arguments.GetPositionals());

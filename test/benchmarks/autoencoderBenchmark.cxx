@@ -22,7 +22,8 @@
 // With RETAIN_MEMORY = 1 glibc keeps freed memory (mallopt: no trimming, no mmap below 256 MB), as the Python side
 // does with the same flag.
 // writes DIR/weights/<name>.bin (float32) and DIR/names.txt, reads DIR/input.bin (64 x 1 x 128 x 128 float32),
-// writes DIR/output.bin, and prints "inference_s_per_patch X training_s_per_patch Y".
+// writes DIR/output.bin, and prints "inference_s_per_patch X training_s_per_patch Y ..." and the per-patch training
+// step of the l2-AE and of the VAE (ELBO), measured alternately.
 #include "itkAutoencoderNetwork.h"
 
 #include <algorithm>
@@ -103,10 +104,42 @@ main(int argc, char * argv[])
       training.push_back(seconds(start) / 32.0);
     }
   }
-  std::sort(inference.begin(), inference.end());
-  std::sort(training.begin(), training.end());
+  // The paper's comparison models, steps interleaved so that both see the same machine load: the plain network with
+  // the l2 loss, and its variational form with the ELBO (latent noise, the pixel-variance update, the KL term).
+  torch::manual_seed(0);
+  itk::PaperAutoencoder variational(128, 1, 100, true);
+  torch::optim::Adam    variationalOptimizer(variational->parameters(), torch::optim::AdamOptions(2e-4).weight_decay(1e-5));
+  std::vector<double>   l2Training;
+  std::vector<double>   vaeTraining;
+  for (int r = 0; r <= repeats; ++r)
+  {
+    auto start = std::chrono::steady_clock::now();
+    optimizer.zero_grad();
+    auto loss = itk::ReconstructionLoss(network->forward(batch), batch, itk::AutoencoderModelEnums::Loss::L2);
+    loss.backward();
+    optimizer.step();
+    const double l2 = seconds(start) / 32.0;
+    start = std::chrono::steady_clock::now();
+    variationalOptimizer.zero_grad();
+    const auto outputs = variational->VariationalForward(batch, torch::randn({ 32, 100, 1, 1 }));
+    const auto meanSquare = (batch - outputs[0]).square().mean().detach().clamp_min(1e-8);
+    variational->UpdatePixelVariance(meanSquare);
+    auto elbo = itk::VariationalLoss(outputs[0], batch, outputs[1], outputs[2], meanSquare.log());
+    elbo.backward();
+    variationalOptimizer.step();
+    if (r > 0)
+    {
+      l2Training.push_back(l2);
+      vaeTraining.push_back(seconds(start) / 32.0);
+    }
+  }
+  for (auto * times : { &inference, &training, &l2Training, &vaeTraining })
+  {
+    std::sort(times->begin(), times->end());
+  }
   std::cout << "inference_s_per_patch " << inference[inference.size() / 2] << " training_s_per_patch "
             << training[training.size() / 2] << " inference_min " << inference.front() << " training_min "
-            << training.front() << std::endl;
+            << training.front() << " l2_training_s_per_patch " << l2Training[l2Training.size() / 2]
+            << " vae_training_s_per_patch " << vaeTraining[vaeTraining.size() / 2] << std::endl;
   return 0;
 }

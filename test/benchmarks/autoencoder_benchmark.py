@@ -84,6 +84,7 @@ def main():
                              check=True, capture_output=True, text=True).stdout.split()
         cpp_inference, cpp_training = float(out[1]), float(out[3])
         cpp_inference_min, cpp_training_min = float(out[5]), float(out[7])
+        cpp_l2_training, cpp_vae_training = float(out[9]), float(out[11])
         model = PaperAutoencoder()
         state = {}
         for name in open(os.path.join(tmp, "names.txt")).read().split():
@@ -133,6 +134,9 @@ def main():
           f"target >= 4x); training speed-up {py_training / cpp_training:.1f}x "
           f"(min {py_training_min / cpp_training_min:.1f}x; target >= 2x)")
     print(f"largest output difference, same weights and input: {difference:.2e} (tolerance 1e-4)")
+    print(f"comparison models, this library, training step per patch (alternating): l2-AE {cpp_l2_training * 1e3:.3f} ms,"
+          f" VAE (ELBO) {cpp_vae_training * 1e3:.3f} ms: VAE / AE = {cpp_vae_training / cpp_l2_training:.2f}"
+          f" (target <= 1.3)")
     if not difference <= 1e-4:
         raise SystemExit("the outputs differ by more than 1e-4: the two networks are not the same")
 
