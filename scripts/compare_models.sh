@@ -29,25 +29,12 @@ SAMPLES=${SAMPLES:-10}
 FM_WEIGHT=${FM_WEIGHT:-25}
 MODELS=${MODELS:-"l2 ssim vae fm"}
 
-if [ ! -d "$data_dir/Normal" ] || [ ! -d "$data_dir/Anomalous/gt" ]; then
-  echo "NanoTWICE not found at $data_dir (expected Normal/ and Anomalous/; see ../shared/data/nanotwice/README.md)" >&2
-  exit 1
-fi
-mkdir -p "$out_dir"
+# shellcheck source=nanotwice_common.sh
+source "$source_dir/scripts/nanotwice_common.sh"
 features=${FEATURES:-"$out_dir/features.pt"}
 if [[ " $MODELS " == *" fm "* ]] && [ ! -f "$features" ]; then
   "$python" "$source_dir/scripts/export_feature_extractor.py" "$features"
 fi
-manifest="$out_dir/test.csv"
-{
-  echo "image,mask"
-  for image in "$data_dir"/Anomalous/images/*.tif; do
-    name=$(basename "$image" .tif)
-    echo "$image,$data_dir/Anomalous/gt/${name}_gt.png"
-  done
-} > "$manifest"
-train_images=("$data_dir"/Normal/ITIA114[1-4].tif)
-validation_images=("$data_dir"/Normal/ITIA1145.tif)
 
 # model_options NAME: the options that make NAME (the only differences between the four runs).
 model_options() {

@@ -29,21 +29,10 @@ STRIDE=${STRIDE:-30}
 THREADS=${THREADS:-1}
 BF16=${BF16:-1}
 
-if [ ! -d "$data_dir/Normal" ] || [ ! -d "$data_dir/Anomalous/gt" ]; then
-  echo "NanoTWICE not found at $data_dir (expected Normal/ and Anomalous/; see ../shared/data/nanotwice/README.md)" >&2
-  exit 1
-fi
-mkdir -p "$out_dir"
-manifest="$out_dir/test.csv"
-{
-  echo "image,mask"
-  for image in "$data_dir"/Anomalous/images/*.tif; do
-    name=$(basename "$image" .tif)
-    echo "$image,$data_dir/Anomalous/gt/${name}_gt.png"
-  done
-} > "$manifest"
-train=("$data_dir"/Normal/ITIA114[1-4].tif)
-validation=("$data_dir"/Normal/ITIA1145.tif)
+# shellcheck source=nanotwice_common.sh
+source "$source_dir/scripts/nanotwice_common.sh"
+train=("${train_images[@]}")
+validation=("${validation_images[@]}")
 
 # train NAME LOSS [extra ssimae train options...]: trains (or resumes) OUT/NAME/model.pt.
 train() {

@@ -770,6 +770,24 @@ AutoencoderModel::LoadTorchScript(const std::string & fileName, unsigned int pat
   this->Modified();
 }
 
+namespace {
+// `count` patches of the model's shape as a tensor sharing the caller's memory; LibTorch set to the model's threads.
+torch::Tensor
+PatchTensor(const float * patches, std::size_t count, const AutoencoderModel & model)
+{
+  if (at::get_num_threads() != static_cast<int>(model.GetNumberOfThreads()))
+  {
+    at::set_num_threads(static_cast<int>(model.GetNumberOfThreads()));
+  }
+  return torch::from_blob(const_cast<float *>(patches),
+                          { static_cast<int64_t>(count),
+                            static_cast<int64_t>(model.GetNumberOfChannels()),
+                            static_cast<int64_t>(model.GetPatchSize()),
+                            static_cast<int64_t>(model.GetPatchSize()) },
+                          torch::TensorOptions().dtype(torch::kFloat));
+}
+} // namespace
+
 void
 AutoencoderModel::Reconstruct(const float * patches, std::size_t count, float * output) const
 {
@@ -783,17 +801,8 @@ AutoencoderModel::Reconstruct(const float * patches, std::size_t count, float * 
   }
   try
   {
-    if (at::get_num_threads() != static_cast<int>(m_NumberOfThreads))
-    {
-      at::set_num_threads(static_cast<int>(m_NumberOfThreads));
-    }
     c10::InferenceMode guard;
-    const auto         input = torch::from_blob(const_cast<float *>(patches),
-                                        { static_cast<int64_t>(count),
-                                                  static_cast<int64_t>(m_NumberOfChannels),
-                                                  static_cast<int64_t>(m_PatchSize),
-                                                  static_cast<int64_t>(m_PatchSize) },
-                                        torch::TensorOptions().dtype(torch::kFloat));
+    const auto         input = PatchTensor(patches, count, *this);
     const auto         result = m_Network->Forward(input).contiguous();
     if (result.numel() != input.numel())
     {
@@ -846,18 +855,9 @@ AutoencoderModel::ComputeResidual(const float * patches, std::size_t count, floa
   }
   try
   {
-    if (at::get_num_threads() != static_cast<int>(m_NumberOfThreads))
-    {
-      at::set_num_threads(static_cast<int>(m_NumberOfThreads));
-    }
     c10::InferenceMode guard;
     const auto         n = static_cast<int64_t>(count);
-    const auto         input = torch::from_blob(const_cast<float *>(patches),
-                                        { n,
-                                                  static_cast<int64_t>(m_NumberOfChannels),
-                                                  static_cast<int64_t>(m_PatchSize),
-                                                  static_cast<int64_t>(m_PatchSize) },
-                                        torch::TensorOptions().dtype(torch::kFloat));
+    const auto         input = PatchTensor(patches, count, *this);
     // A generator of its own per call: reproducible, and independent of other threads' calls.
     auto       generator = at::detail::createCPUGenerator(ResidualSeed);
     const auto samples = at::randn({ static_cast<int64_t>(m_NumberOfSamples), n, static_cast<int64_t>(m_LatentSize), 1, 1 },
