@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The paper's model comparison in one command: trains the l2-AE, the SSIM-AE, the VAE (reconstruction probability)
-# and the feature-matching AE on NanoTWICE with one budget, evaluates all four on the 40 test images with the same
-# metrics and the blur reference, and writes OUT/comparison.md, OUT/comparison.csv and OUT/roc.png
-# (scripts/compare_report.py).
+# and the feature-matching AE on NanoTWICE with one budget, evaluates each on the 40 test images with the same
+# metrics and the blur reference right after its training (two models at a time), and writes OUT/comparison.md,
+# OUT/comparison.csv and OUT/roc.png (scripts/compare_report.py).
 #   bash scripts/compare_models.sh DATA_DIR OUT_DIR
 # DATA_DIR is ../shared/data/nanotwice. ITIA1141-1144 train, ITIA1145 is held out for the validation loss (the best
 # validation epoch is kept); no test image is used for any choice. Two trainings run at once, one LibTorch thread
@@ -66,24 +66,24 @@ evaluate() {
     --reference blur --worst 0 -o "$out_dir/$name" > "$out_dir/$name/evaluate.txt" 2>&1
 }
 
-# pairs FUNCTION: runs FUNCTION for the models two at a time.
-pairs() {
-  local function=$1 running=0
-  for name in $MODELS; do
-    model_options "$name" > /dev/null
-    "$function" "$name" &
-    running=$((running + 1))
-    if [ "$running" = 2 ]; then
-      wait -n
-      running=1
-    fi
-  done
-  wait
+# Each model is evaluated as soon as it is trained; two models at a time.
+train_and_evaluate() {
+  train "$1"
+  evaluate "$1"
 }
 
 started=$(date +%s)
-pairs train
-pairs evaluate
+running=0
+for name in $MODELS; do
+  model_options "$name" > /dev/null
+  train_and_evaluate "$name" &
+  running=$((running + 1))
+  if [ "$running" = 2 ]; then
+    wait -n
+    running=1
+  fi
+done
+wait
 # shellcheck disable=SC2086
 "$python" "$source_dir/scripts/compare_report.py" "$out_dir" $MODELS
 echo "compare: $(( ($(date +%s) - started) / 60 )) min; table in $out_dir/comparison.md"
