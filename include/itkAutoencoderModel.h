@@ -252,14 +252,13 @@ public:
   SetNumberOfSamples(unsigned int samples);
   itkGetConstMacro(NumberOfSamples, unsigned int);
 
-  /** Seed of the latent samples: every call draws the same noise for the same number of patches. */
-  static constexpr unsigned int ResidualSeed = 0;
-
   /** The model's own residual of `count` patches (layout as Reconstruct) into `output`, per pixel, for models that
    * ProvidesResidual(). Variational: the negative log-likelihood (in nats) of each normalised pixel x under the
    * decoder's Gaussian, averaged over L latent samples z_l ~ q(z|x) (An and Cho 2015):
    *   r(x) = 1/L sum_l 0.5 ((x - mu_l)^2 / s^2 + log s^2 + log 2 pi),
-   * with mu_l the decoded mean and s^2 the learned pixel variance. Higher is more anomalous. Thread-safe. */
+   * with mu_l the decoded mean and s^2 the decoder's pixel variance. Higher is more anomalous. The latent noise of a
+   * patch is drawn from a generator seeded with the patch's values, so a patch has the same residual whatever
+   * batch it comes in (streamed and whole-image reconstructions agree). Thread-safe. */
   void
   ComputeResidual(const float * patches, std::size_t count, float * output) const;
 

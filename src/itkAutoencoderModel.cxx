@@ -858,11 +858,16 @@ AutoencoderModel::ComputeResidual(const float * patches, std::size_t count, floa
     c10::InferenceMode guard;
     const auto         n = static_cast<int64_t>(count);
     const auto         input = PatchTensor(patches, count, *this);
-    // A generator of its own per call: reproducible, and independent of other threads' calls.
-    auto       generator = at::detail::createCPUGenerator(ResidualSeed);
-    const auto samples = at::randn({ static_cast<int64_t>(m_NumberOfSamples), n, static_cast<int64_t>(m_LatentSize), 1, 1 },
-                                   generator,
-                                   torch::TensorOptions().dtype(torch::kFloat));
+    // The noise of each patch comes from a generator seeded with the patch's own bytes: a patch gets the same
+    // residual in any batch, in any order, on any thread (streamed and whole-image runs agree).
+    const auto samples = torch::empty({ static_cast<int64_t>(m_NumberOfSamples), n, static_cast<int64_t>(m_LatentSize), 1, 1 });
+    const std::size_t patchValues = static_cast<std::size_t>(m_NumberOfChannels) * m_PatchSize * m_PatchSize;
+    for (int64_t i = 0; i < n; ++i)
+    {
+      auto generator =
+        at::detail::createCPUGenerator(Fnv1a(Fnv1aOffset, patches + i * patchValues, patchValues * sizeof(float)));
+      samples.select(1, i).copy_(at::randn({ samples.size(0), samples.size(2), 1, 1 }, generator));
+    }
     const auto result = m_Network->Paper->ReconstructionNegativeLogLikelihood(input, samples).contiguous();
     std::memcpy(output, result.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(result.numel()));
   }

@@ -159,6 +159,13 @@ TEST(VariationalAutoencoder, ModelResidualIsReproducibleSavedAndRefusedForOtherM
   model->ComputeResidual(input.data_ptr<float>(), 2, first.data());
   model->ComputeResidual(input.data_ptr<float>(), 2, second.data());
   EXPECT_EQ(first, second);
+  // The second patch alone has the residual it has in the batch (its noise depends on its values only).
+  std::vector<float> alone(32 * 32);
+  model->ComputeResidual(input.data_ptr<float>() + 32 * 32, 1, alone.data());
+  for (std::size_t i = 0; i < alone.size(); ++i)
+  {
+    ASSERT_NEAR(alone[i], first[32 * 32 + i], 1e-4 * std::max(1.0f, std::abs(alone[i]))) << i;
+  }
   const auto file = TemporaryPath("vae_model.pt");
   model->Save(file);
   auto loaded = itk::AutoencoderModel::New();
