@@ -168,7 +168,10 @@ ResidualSegmentationFilter<TInputImage, TOutputImage>::ComputeResidualOnImageGri
     return;
   }
   // Residual on the reconstruction's grid, interpolated back onto the image's.
-  const auto           coarseImage = ImageGrid::ResampleImage<ImageDimension>(toFloat(image), coarseSize);
+  // The model's own residual map is used as it is: no image on its grid is needed.
+  const auto coarseImage = m_Residual == ResidualEnum::Model
+                             ? toFloat(reconstruction)
+                             : ImageGrid::ResampleImage<ImageDimension>(toFloat(image), coarseSize);
   const auto           coarse = this->ComputeResidual(coarseImage, toFloat(reconstruction), progress);
   ImageGrid::SizesType from(ImageDimension), to(ImageDimension);
   for (unsigned int d = 0; d < ImageDimension; ++d)

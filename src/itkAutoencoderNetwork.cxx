@@ -212,21 +212,21 @@ torch::Tensor
 PaperAutoencoderImpl::Run(const torch::Tensor & input, bool inference)
 {
   const auto    format = inference ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
-  torch::Tensor current = input.contiguous(format);
-  if (m_Variational)
-  {
-    // The posterior mean: the bottleneck convolution; the log-variance head is not needed.
-    current = this->RunLayers(0, this->EncoderLayers(), current, inference);
-    current = this->RunLayers(this->EncoderLayers(), m_Specs.size(), current, inference);
-  }
-  else
-  {
-    current = this->RunLayers(0, m_Specs.size(), current, inference);
-  }
+  // A variational network's bottleneck convolution is its posterior mean, so all layers decode that mean (the
+  // log-variance head is not needed).
+  torch::Tensor current = this->RunLayers(0, m_Specs.size(), input.contiguous(format), inference);
   return inference ? torch::sigmoid_(current).contiguous() : torch::sigmoid(current).contiguous();
 }
 
 namespace {
+// Patches per inference chunk for a batch of `input`'s patch size (see InferencePixelsPerChunk).
+int64_t
+InferenceChunk(const torch::Tensor & input)
+{
+  const int64_t pixels = std::max<int64_t>(1, input.size(2) * input.size(3));
+  return std::max<int64_t>(1, PaperAutoencoderImpl::InferencePixelsPerChunk / pixels);
+}
+
 bool
 InferenceEnabled()
 {
@@ -273,12 +273,14 @@ PaperAutoencoderImpl::VariationalForward(const torch::Tensor & input, const torc
   return { this->Decode(latent), posterior.first, posterior.second };
 }
 
-void
-PaperAutoencoderImpl::UpdatePixelVariance(const torch::Tensor & meanSquare)
+torch::Tensor
+PaperAutoencoderImpl::FitPixelVariance(const torch::Tensor & reconstruction, const torch::Tensor & target)
 {
-  RequireVariational(m_Variational, "UpdatePixelVariance");
+  RequireVariational(m_Variational, "FitPixelVariance");
+  const auto         meanSquare = (target - reconstruction).square().mean().detach().clamp_min(1e-8);
   torch::NoGradGuard noGrad;
   m_PixelLogVariance.copy_(torch::log(0.9 * torch::exp(m_PixelLogVariance) + 0.1 * meanSquare.to(torch::kFloat)));
+  return meanSquare.log();
 }
 
 torch::Tensor
@@ -287,8 +289,7 @@ PaperAutoencoderImpl::ReconstructionNegativeLogLikelihood(const torch::Tensor & 
   RequireVariational(m_Variational, "ReconstructionNegativeLogLikelihood");
   torch::NoGradGuard noGrad;
   const int64_t      count = input.size(0);
-  const int64_t      pixels = std::max<int64_t>(1, input.size(2) * input.size(3));
-  const int64_t      chunk = std::max<int64_t>(1, InferencePixelsPerChunk / pixels);
+  const int64_t      chunk = InferenceChunk(input);
   const auto         pixelVariance = torch::exp(m_PixelLogVariance.detach());
   const double       constant = m_PixelLogVariance.item<double>() + std::log(2.0 * M_PI);
   auto               output = torch::empty(input.sizes(), input.options().memory_format(at::MemoryFormat::Contiguous));
@@ -317,8 +318,7 @@ PaperAutoencoderImpl::forward(const torch::Tensor & input)
   {
     return this->Run(input, false);
   }
-  const int64_t pixels = std::max<int64_t>(1, input.size(2) * input.size(3));
-  const int64_t chunk = std::max<int64_t>(1, InferencePixelsPerChunk / pixels);
+  const int64_t chunk = InferenceChunk(input);
   if (input.size(0) <= chunk)
   {
     return this->Run(input, true);

@@ -79,7 +79,7 @@ public:
    * maps a latent sample to the mean of a Gaussian p(x|z) whose variance s^2 is one scalar for all pixels
    * ("pixel_log_variance", log s^2): in training each batch uses the variance that maximises its likelihood, its mean
    * squared error (the "optimal sigma" calibrated decoder of Rybkin et al. 2021), and the parameter keeps a running
-   * average of it (UpdatePixelVariance; not trained by the optimiser) for validation and inference. forward()
+   * average of it (FitPixelVariance; not trained by the optimiser) for validation and inference. forward()
    * decodes the posterior mean. */
   PaperAutoencoderImpl(int patchSize, int channels, int latent, bool variational = false);
 
@@ -135,9 +135,10 @@ public:
   std::vector<torch::Tensor>
   VariationalForward(const torch::Tensor & input, const torch::Tensor & noise);
 
-  /** pixel_log_variance <- log(0.9 s^2 + 0.1 meanSquare): the running average of the batches' optimal variance. */
-  void
-  UpdatePixelVariance(const torch::Tensor & meanSquare);
+  /** The log of the batch's optimal decoder variance, its mean squared error (a constant for autograd), after
+   * pixel_log_variance <- log(0.9 s^2 + 0.1 mean squared error): the running average kept for inference. */
+  torch::Tensor
+  FitPixelVariance(const torch::Tensor & reconstruction, const torch::Tensor & target);
 
   /** Log-variance of p(x|z), a 1-element tensor (variational networks only). */
   const torch::Tensor &

@@ -471,13 +471,7 @@ struct LossInputs
 torch::Tensor
 PixelLogVariance(PaperAutoencoder & network, const torch::Tensor & reconstruction, const torch::Tensor & batch)
 {
-  if (!torch::GradMode::is_enabled())
-  {
-    return network->PixelLogVariance();
-  }
-  const auto meanSquare = (batch - reconstruction).square().mean().detach().clamp_min(1e-8);
-  network->UpdatePixelVariance(meanSquare);
-  return meanSquare.log();
+  return torch::GradMode::is_enabled() ? network->FitPixelVariance(reconstruction, batch) : network->PixelLogVariance();
 }
 
 // The loss of `batch`: the reconstruction loss, the feature-matching loss, or (variational network) the negative

@@ -742,13 +742,8 @@ ReadSegmentChoice(const ArgumentParser & arguments, const itk::AutoencoderModel 
   {
     throw CommandError("the model has no calibrated threshold: run 'ssimae calibrate' or give --threshold");
   }
-  choice.ResidualKind =
-    arguments.Has("residual") ? arguments.GetString("residual") : model.GetMetadataValue("calibration.residual");
-  if (choice.ResidualKind.empty())
-  {
-    choice.ResidualKind = DefaultResidual(model);
-  }
-  RequireResidualFits(choice.ResidualKind, model, arguments.GetString("model"));
+  choice.ResidualKind = ChooseResidual(
+    arguments.Has("residual") ? arguments.GetString("residual") : "", model, arguments.GetString("model"));
   choice.Residual =
     ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
       "residual", choice.ResidualKind, ResidualChoices);

@@ -103,6 +103,18 @@ RequireResidualFits(const std::string & residual, const itk::AutoencoderModel & 
   }
 }
 
+std::string
+ChooseResidual(const std::string & given, const itk::AutoencoderModel & model, const std::string & modelPath)
+{
+  std::string residual = given.empty() ? model.GetMetadataValue("calibration.residual") : given;
+  if (residual.empty())
+  {
+    residual = DefaultResidual(model);
+  }
+  RequireResidualFits(residual, model, modelPath);
+  return residual;
+}
+
 FloatImage2::Pointer
 ScoreImage(const FloatImage2 *     image,
            itk::AutoencoderModel * model,

@@ -59,6 +59,11 @@ DefaultResidual(const itk::AutoencoderModel & model);
 void
 RequireResidualFits(const std::string & residual, const itk::AutoencoderModel & model, const std::string & modelPath);
 
+/** The residual to score a model with: `given` when not empty, else the one the model was calibrated with, else
+ * DefaultResidual; checked with RequireResidualFits. */
+std::string
+ChooseResidual(const std::string & given, const itk::AutoencoderModel & model, const std::string & modelPath);
+
 /** Residual map on the image's grid of an image scored by a model: reconstruction and 1 - SSIM or l2, or the model's
  * own residual. */
 FloatImage2::Pointer

@@ -40,20 +40,13 @@ ResidualSource::ResidualSource(const std::string & modelPath,
   {
     m_Model = new Model{ LoadModel(modelPath) };
   }
-  if (m_Residual.empty())
-  {
-    m_Residual = m_Model ? m_Model->Network->GetMetadataValue("calibration.residual") : "ssim";
-  }
-  if (m_Residual.empty())
-  {
-    m_Residual = DefaultResidual(*m_Model->Network);
-  }
   if (m_Model)
   {
-    RequireResidualFits(m_Residual, *m_Model->Network, modelPath);
+    m_Residual = ChooseResidual(m_Residual, *m_Model->Network, modelPath);
   }
   else
   {
+    m_Residual = m_Residual.empty() ? "ssim" : m_Residual;
     ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
       "residual", m_Residual, ResidualChoices);
   }

@@ -122,9 +122,8 @@ main(int argc, char * argv[])
     start = std::chrono::steady_clock::now();
     variationalOptimizer.zero_grad();
     const auto outputs = variational->VariationalForward(batch, torch::randn({ 32, 100, 1, 1 }));
-    const auto meanSquare = (batch - outputs[0]).square().mean().detach().clamp_min(1e-8);
-    variational->UpdatePixelVariance(meanSquare);
-    auto elbo = itk::VariationalLoss(outputs[0], batch, outputs[1], outputs[2], meanSquare.log());
+    auto elbo = itk::VariationalLoss(
+      outputs[0], batch, outputs[1], outputs[2], variational->FitPixelVariance(outputs[0], batch));
     elbo.backward();
     variationalOptimizer.step();
     if (r > 0)
