@@ -215,6 +215,10 @@ protected:
   void
   DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion) override;
 
+  /** Computes the maps in `outputRegion` (a work unit, or a strip of one along axis 1 for a volume). */
+  void
+  GenerateStrip(const OutputImageRegionType & outputRegion, IndexValueType radius);
+
   void
   AfterThreadedGenerateData() override;
 

@@ -262,48 +262,66 @@ private:
   PixelType *             m_Starts[4];
 };
 
-/** Computes output rows from the window rows in a PlaneRing and keeps the running sum of the SSIM values. */
-template<typename TInputImage, typename TOutputPixel>
+/** Computes the output rows of a plane from the window rows in a PlaneRing and keeps the running sum of the SSIM
+ * values.
+ *
+ * In 1D and 2D the kernel takes the input rows of the window directly. In 3D the window is applied one axis at a
+ * time: the rows of the window's slices at one padded row are first combined along the outermost axis into a moment
+ * block (x, y, x^2, y^2, xy), kept in a ring and reused by every output row that needs it; groups of output rows then
+ * combine their blocks along axis 1 and filter along x. */
+template<typename TInputImage, typename TOutputImage>
 class WindowRows
 {
 public:
   static constexpr unsigned int Dimension = TInputImage::ImageDimension;
+  static constexpr std::size_t  Group = Dimension == 3 ? SSIMKernel::MomentRowGroup : 1;
+  using OutputPixelType = typename TOutputImage::PixelType;
 
   WindowRows(SSIMKernel::WeightsType weights, const SSIMKernel::Constants & constants, std::size_t width)
-      : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width)
+      : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width), m_Taps(m_Weights.size())
   {
-    const std::size_t rowsPerOutput = Dimension == 3   ? m_Weights.size() * m_Weights.size()
-                                      : Dimension == 2 ? m_Weights.size()
-                                                       : 1;
-    m_XRows.resize(rowsPerOutput);
-    m_YRows.resize(rowsPerOutput);
-    m_RowWeights.resize(rowsPerOutput);
-    m_Scratch.resize(SSIMKernel::ScratchSize(width, m_Weights.size()));
+    m_XRows.resize(m_Taps);
+    m_YRows.resize(m_Taps);
+    m_Scratch.resize(SSIMKernel::ScratchSize(width, m_Taps, Group));
+    if (Dimension == 3)
+    {
+      const std::size_t slots = m_Taps + Group - 1;
+      m_BlockSize = 5 * (width + m_Taps - 1);
+      m_Blocks.resize(slots * m_BlockSize);
+      m_BlockPointers.resize(slots);
+      m_BlockHolds.assign(slots, { -1, -1 });
+    }
   }
 
-  /** Writes output row `row` of output plane `outer` to `out`. The outer axes are filtered as one set of rows with
-   * the products of their taps as weights; the kernel filters along x. */
+  /** Writes the `rows` output rows (along axis 1 in 3D; 1 otherwise) of output plane `outer`. */
   void
-  Compute(const PlaneRing<TInputImage> &              ring,
-          std::size_t                                 outer,
-          std::size_t                                 row,
-          const SSIMKernel::OutputRow<TOutputPixel> & out)
+  ComputePlane(const PlaneRing<TInputImage> &           ring,
+               std::size_t                              outer,
+               std::size_t                              rows,
+               const OutputRows<TOutputImage> &         outputs)
   {
-    const std::size_t outerTaps = Dimension >= 2 ? m_Weights.size() : 1;
-    const std::size_t rowTaps = Dimension == 3 ? m_Weights.size() : 1;
-    std::size_t       n = 0;
-    for (std::size_t kz = 0; kz < outerTaps; ++kz)
+    for (std::size_t row = 0; row < rows; row += Group)
     {
-      for (std::size_t ky = 0; ky < rowTaps; ++ky)
+      const std::size_t                          count = std::min(Group, rows - row);
+      SSIMKernel::OutputRow<OutputPixelType>     out[Group];
+      for (std::size_t r = 0; r < count; ++r)
       {
-        m_XRows[n] = ring.Row(0, outer + kz, row + ky);
-        m_YRows[n] = ring.Row(1, outer + kz, row + ky);
-        m_RowWeights[n] = Dimension == 3 ? m_Weights[kz] * m_Weights[ky] : Dimension == 2 ? m_Weights[kz] : 1.0;
-        ++n;
+        out[r] = outputs.At(outer, row + r);
+      }
+      if (Dimension == 3)
+      {
+        for (std::size_t k = 0; k < m_Taps + count - 1; ++k)
+        {
+          m_BlockPointers[k] = this->MomentBlock(ring, outer, row + k);
+        }
+        m_Sum += SSIMKernel::ComputeRowsFromMoments<OutputPixelType>(
+          m_BlockPointers.data(), m_Weights.data(), m_Taps, count, m_Weights, m_Width, m_Constants, out, m_Scratch.data());
+      }
+      else
+      {
+        this->ComputeRow(ring, outer, out[0]);
       }
     }
-    m_Sum += SSIMKernel::ComputeRow<TOutputPixel>(
-      m_XRows.data(), m_YRows.data(), m_RowWeights.data(), n, m_Weights, m_Width, m_Constants, out, m_Scratch.data());
   }
 
   /** Sum of the SSIM values of the rows computed so far. */
@@ -314,14 +332,62 @@ public:
   }
 
 private:
-  const SSIMKernel::WeightsType m_Weights;
-  const SSIMKernel::Constants   m_Constants;
-  const std::size_t             m_Width;
-  std::vector<const double *>   m_XRows;
-  std::vector<const double *>   m_YRows;
-  std::vector<double>           m_RowWeights;
-  std::vector<double>           m_Scratch;
-  double                        m_Sum{ 0.0 };
+  /** A row of a 1D or 2D image: the kernel filters the window's input rows. */
+  void
+  ComputeRow(const PlaneRing<TInputImage> & ring, std::size_t outer, const SSIMKernel::OutputRow<OutputPixelType> & out)
+  {
+    const std::size_t rows = Dimension == 2 ? m_Taps : 1;
+    const double      one = 1.0;
+    for (std::size_t k = 0; k < rows; ++k)
+    {
+      m_XRows[k] = ring.Row(0, outer + k, 0);
+      m_YRows[k] = ring.Row(1, outer + k, 0);
+    }
+    m_Sum += SSIMKernel::ComputeRow<OutputPixelType>(m_XRows.data(),
+                                                     m_YRows.data(),
+                                                     Dimension == 2 ? m_Weights.data() : &one,
+                                                     rows,
+                                                     m_Weights,
+                                                     m_Width,
+                                                     m_Constants,
+                                                     out,
+                                                     m_Scratch.data());
+  }
+
+  /** The moment block of padded row `paddedRow` of output plane `outer`, computed unless the ring holds it. */
+  const double *
+  MomentBlock(const PlaneRing<TInputImage> & ring, std::size_t outer, std::size_t paddedRow)
+  {
+    const std::size_t slot = paddedRow % m_BlockHolds.size();
+    double *          block = m_Blocks.data() + slot * m_BlockSize;
+    const std::pair<IndexValueType, IndexValueType> key{ static_cast<IndexValueType>(outer),
+                                                         static_cast<IndexValueType>(paddedRow) };
+    if (m_BlockHolds[slot] != key)
+    {
+      for (std::size_t kz = 0; kz < m_Taps; ++kz)
+      {
+        m_XRows[kz] = ring.Row(0, outer + kz, paddedRow);
+        m_YRows[kz] = ring.Row(1, outer + kz, paddedRow);
+      }
+      SSIMKernel::AccumulateMoments(
+        m_XRows.data(), m_YRows.data(), m_Weights.data(), m_Taps, m_Width + m_Taps - 1, block);
+      m_BlockHolds[slot] = key;
+    }
+    return block;
+  }
+
+  const SSIMKernel::WeightsType                          m_Weights;
+  const SSIMKernel::Constants                            m_Constants;
+  const std::size_t                                      m_Width;
+  const std::size_t                                      m_Taps;
+  std::vector<const double *>                            m_XRows;
+  std::vector<const double *>                            m_YRows;
+  std::vector<double>                                    m_Scratch;
+  std::size_t                                            m_BlockSize{ 0 };
+  std::vector<double>                                    m_Blocks;
+  std::vector<const double *>                            m_BlockPointers;
+  std::vector<std::pair<IndexValueType, IndexValueType>> m_BlockHolds;
+  double                                                 m_Sum{ 0.0 };
 };
 
 } // namespace SSIMImageFilterDetail
@@ -531,9 +597,39 @@ template<typename TInputImage, typename TOutputImage>
 void
 SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion)
 {
-  const auto                                    radius = static_cast<IndexValueType>(this->GetWindowRadius());
+  const auto radius = static_cast<IndexValueType>(this->GetWindowRadius());
+  // A volume is swept in strips along axis 1 so that the ring of converted slices of a strip stays within a few
+  // megabytes (a share of the cache) however large the slices are; a strip costs 2 r padded rows more.
+  OutputImageRegionType strip = outputRegion;
+  std::size_t           rowsPerStrip = 1;
+  if (ImageDimension == 3)
+  {
+    constexpr std::size_t ringBytes = std::size_t{ 6 } << 20;
+    const std::size_t     taps = 2 * static_cast<std::size_t>(radius) + 1;
+    const std::size_t     rowBytes = 2 * taps * (outputRegion.GetSize(0) + taps - 1) * sizeof(double);
+    // At least 4 taps of rows, and whole groups of rows for the window along axis 1.
+    const std::size_t group = SSIMKernel::MomentRowGroup;
+    rowsPerStrip = std::max<std::size_t>(4 * taps, ringBytes / rowBytes - (taps - 1)) / group * group;
+  }
+  const std::size_t rows = ImageDimension == 3 ? outputRegion.GetSize(1) : 1;
+  for (std::size_t first = 0; first < rows; first += rowsPerStrip)
+  {
+    if (ImageDimension == 3)
+    {
+      strip.SetIndex(1, outputRegion.GetIndex(1) + static_cast<IndexValueType>(first));
+      strip.SetSize(1, std::min(rowsPerStrip, rows - first));
+    }
+    this->GenerateStrip(strip, radius);
+  }
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
+SSIMImageFilter<TInputImage, TOutputImage>::GenerateStrip(const OutputImageRegionType & outputRegion,
+                                                          IndexValueType                radius)
+{
   SSIMImageFilterDetail::PlaneRing<TInputImage> ring(this->GetInput1(), this->GetInput2(), outputRegion, radius);
-  SSIMImageFilterDetail::WindowRows<TInputImage, OutputPixelType> window(
+  SSIMImageFilterDetail::WindowRows<TInputImage, TOutputImage> window(
     this->MakeWindowWeights(), this->MakeKernelConstants(), outputRegion.GetSize(0));
   const SSIMImageFilterDetail::OutputRows<TOutputImage> outputs(this->GetComputedOutputs(), outputRegion);
 
@@ -542,10 +638,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const Ou
   for (std::size_t outer = 0; outer < planes; ++outer)
   {
     ring.Load(outer);
-    for (std::size_t row = 0; row < rowsPerPlane; ++row)
-    {
-      window.Compute(ring, outer, row, outputs.At(outer, row));
-    }
+    window.ComputePlane(ring, outer, rowsPerPlane, outputs);
   }
   this->AddRegionResult(window.GetSum(), ring.FoundNaN(), outputRegion.GetNumberOfPixels());
 }

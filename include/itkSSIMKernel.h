@@ -92,11 +92,43 @@ ComputeRow(const double * const *     xRows,
            const OutputRow<TOutput> & out,
            double *                   scratch);
 
-/** Doubles of scratch memory ComputeRow needs. */
+/** The window along the outermost axis of a volume, applied once per padded row: weighted sums of x, y, x^2, y^2 and
+ * xy over `rowCount` rows at each of `length` columns, written to `moments` as five rows of `length` doubles, one
+ * after the other (a "moment block"). */
+SSIMAutoencoder_EXPORT void
+AccumulateMoments(const double * const * xRows,
+                  const double * const * yRows,
+                  const double *         rowWeights,
+                  std::size_t            rowCount,
+                  std::size_t            length,
+                  double *               moments);
+
+/** Output rows grouped in the window along axis 1 of a volume: each moment block is loaded once per group. */
+constexpr unsigned int MomentRowGroup = 4;
+
+/** Like ComputeRow, for `rowCount` consecutive output rows of a volume from moment blocks of padded rows
+ * (AccumulateMoments with length `width + wx.size() - 1`) instead of input rows: output row r combines blocks
+ * r .. r + taps - 1 of `momentBlocks` (which holds `taps + rowCount - 1` blocks) with the weights `rowWeights`, then
+ * is filtered along x and written to `out[r]`. The window of a volume is so applied one axis at a time: a voxel
+ * costs three one-dimensional windows instead of a two-dimensional and a one-dimensional one. `scratch` holds
+ * ScratchSize(width, wx.size(), rowCount) doubles. Returns the sum of the SSIM values of the rows. */
+template<typename TOutput>
+SSIMAutoencoder_EXPORT double
+ComputeRowsFromMoments(const double * const *     momentBlocks,
+                       const double *             rowWeights,
+                       std::size_t                taps,
+                       std::size_t                rowCount,
+                       const WeightsType &        wx,
+                       std::size_t                width,
+                       const Constants &          constants,
+                       const OutputRow<TOutput> * out,
+                       double *                   scratch);
+
+/** Doubles of scratch memory ComputeRow (one row) and ComputeRowsFromMoments (`rows` rows) need. */
 inline std::size_t
-ScratchSize(std::size_t width, std::size_t taps)
+ScratchSize(std::size_t width, std::size_t taps, std::size_t rows = 1)
 {
-  return 5 * (width + taps - 1) + 5 * width;
+  return 5 * rows * (width + taps - 1) + 5 * width;
 }
 
 } // namespace SSIMKernel

@@ -240,6 +240,62 @@ VerticalMoments(const double * const * xRows,
   }
 }
 
+// The window along the middle axis of a volume at column i (at a block of columns for T = Vector) for VRows
+// consecutive output rows at once: output row r is sum_k w[k] b[r + k]. Each block is loaded once for all the rows
+// it contributes to, which keeps the pass from being bound by loads.
+template<typename T, unsigned int VRows>
+SSIM_KERNEL_INLINE void
+SumBlocksAt(const double * const * blocks,
+            const double * __restrict weights,
+            std::size_t     taps,
+            std::size_t     i,
+            double * const * out)
+{
+  T acc[VRows];
+  for (unsigned int r = 0; r < VRows; ++r)
+  {
+    acc[r] = T{};
+  }
+  for (std::size_t j = 0; j < taps + VRows - 1; ++j)
+  {
+    const T value = LoadAs<T>(blocks[j] + i);
+    for (unsigned int r = 0; r < VRows; ++r)
+    {
+      if (j >= r && j - r < taps)
+      {
+        acc[r] += weights[j - r] * value;
+      }
+    }
+  }
+  for (unsigned int r = 0; r < VRows; ++r)
+  {
+    StoreAt(out[r] + i, acc[r]);
+  }
+}
+
+// The window along the middle axis of a volume for VRows output rows: out[r] = sum_k w[k] blocks[r + k] over
+// `length` doubles (the five moment rows of a block, one after the other).
+template<unsigned int VRows>
+SSIM_KERNEL_CLONES void
+SumMomentBlocks(const double * const * blocks,
+                const double * __restrict weights,
+                std::size_t     taps,
+                std::size_t     length,
+                double * const * out)
+{
+  std::size_t i = 0;
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+  for (; i + Block <= length; i += Block)
+  {
+    SumBlocksAt<Vector, VRows>(blocks, weights, taps, i, out);
+  }
+#endif
+  for (; i < length; ++i)
+  {
+    SumBlocksAt<double, VRows>(blocks, weights, taps, i, out);
+  }
+}
+
 // The window along x at column i of one moment row, using the window's symmetry: sum_k w[k] row[i + k].
 template<typename T>
 SSIM_KERNEL_INLINE T
@@ -564,7 +620,41 @@ FilterThenCombine(const Moments &            vertical,
   return Sum(out.SSIM, width);
 }
 
+// The window along x and the SSIM formula, from the five moment rows of the other axes at `vertical` (padded
+// width); `horizontal` is scratch for five rows of `width`.
+template<typename TOutput>
+double
+HorizontalAndCombine(double *                   vertical,
+                     double *                   horizontal,
+                     const WeightsType &        wx,
+                     std::size_t                width,
+                     const Constants &          constants,
+                     const OutputRow<TOutput> & out)
+{
+  const Moments verticalRows = MomentRows(vertical, width + wx.size() - 1);
+  const bool    unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
+  const bool    allComponents = out.Luminance && out.Contrast && out.Structure;
+  const bool    anyComponent = out.Luminance || out.Contrast || out.Structure;
+  if (unitExponents && (allComponents || !anyComponent))
+  {
+    auto fused = allComponents ? &FilterAndCombine<TOutput, true> : &FilterAndCombine<TOutput, false>;
+    return fused(verticalRows, wx.data(), wx.size(), width, constants.C1, constants.C2, out);
+  }
+  return FilterThenCombine(verticalRows, MomentRows(horizontal, width), wx, width, constants, out);
+}
+
 } // namespace
+
+void
+AccumulateMoments(const double * const * xRows,
+                  const double * const * yRows,
+                  const double *         rowWeights,
+                  std::size_t            rowCount,
+                  std::size_t            length,
+                  double *               moments)
+{
+  VerticalMoments(xRows, yRows, rowWeights, rowCount, length, MomentRows(moments, length));
+}
 
 template<typename TOutput>
 double
@@ -579,19 +669,45 @@ ComputeRow(const double * const *     xRows,
            double *                   scratch)
 {
   const std::size_t paddedWidth = width + wx.size() - 1;
-  const Moments     vertical = MomentRows(scratch, paddedWidth);
-  const Moments     horizontal = MomentRows(scratch + 5 * paddedWidth, width);
-  VerticalMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, vertical);
+  AccumulateMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, scratch);
+  return HorizontalAndCombine(scratch, scratch + 5 * paddedWidth, wx, width, constants, out);
+}
 
-  const bool unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
-  const bool allComponents = out.Luminance && out.Contrast && out.Structure;
-  const bool anyComponent = out.Luminance || out.Contrast || out.Structure;
-  if (unitExponents && (allComponents || !anyComponent))
+template<typename TOutput>
+double
+ComputeRowsFromMoments(const double * const *     momentBlocks,
+                       const double *             rowWeights,
+                       std::size_t                taps,
+                       std::size_t                rowCount,
+                       const WeightsType &        wx,
+                       std::size_t                width,
+                       const Constants &          constants,
+                       const OutputRow<TOutput> * out,
+                       double *                   scratch)
+{
+  const std::size_t blockSize = 5 * (width + wx.size() - 1);
+  double *          horizontal = scratch + rowCount * blockSize;
+  std::size_t       row = 0;
+  for (; row + MomentRowGroup <= rowCount; row += MomentRowGroup)
   {
-    auto fused = allComponents ? &FilterAndCombine<TOutput, true> : &FilterAndCombine<TOutput, false>;
-    return fused(vertical, wx.data(), wx.size(), width, constants.C1, constants.C2, out);
+    double * vertical[MomentRowGroup];
+    for (unsigned int r = 0; r < MomentRowGroup; ++r)
+    {
+      vertical[r] = scratch + (row + r) * blockSize;
+    }
+    SumMomentBlocks<MomentRowGroup>(momentBlocks + row, rowWeights, taps, blockSize, vertical);
   }
-  return FilterThenCombine(vertical, horizontal, wx, width, constants, out);
+  for (; row < rowCount; ++row)
+  {
+    double * vertical = scratch + row * blockSize;
+    SumMomentBlocks<1>(momentBlocks + row, rowWeights, taps, blockSize, &vertical);
+  }
+  double sum = 0.0;
+  for (row = 0; row < rowCount; ++row)
+  {
+    sum += HorizontalAndCombine(scratch + row * blockSize, horizontal, wx, width, constants, out[row]);
+  }
+  return sum;
 }
 
 template SSIMAutoencoder_EXPORT double
@@ -614,6 +730,27 @@ ComputeRow<double>(const double * const *,
                    const Constants &,
                    const OutputRow<double> &,
                    double *);
+
+template SSIMAutoencoder_EXPORT double
+ComputeRowsFromMoments<float>(const double * const *,
+                              const double *,
+                              std::size_t,
+                              std::size_t,
+                              const WeightsType &,
+                              std::size_t,
+                              const Constants &,
+                              const OutputRow<float> *,
+                              double *);
+template SSIMAutoencoder_EXPORT double
+ComputeRowsFromMoments<double>(const double * const *,
+                               const double *,
+                               std::size_t,
+                               std::size_t,
+                               const WeightsType &,
+                               std::size_t,
+                               const Constants &,
+                               const OutputRow<double> *,
+                               double *);
 
 } // namespace SSIMKernel
 } // namespace itk
