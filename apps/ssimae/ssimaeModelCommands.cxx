@@ -21,6 +21,7 @@
 #include "ssimaeOptions.h"
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
+#include "ssimaeSegmentation.h"
 #include "ssimaeTextFiles.h"
 
 #include "itkAtomicFile.h"
@@ -38,6 +39,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -715,7 +717,7 @@ RequireSegmentOutputsFree(const std::vector<std::string> & files,
                          outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
     }
     const std::string prefix = outputDirectory + "/" + BaseName(file);
-    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png" })
+    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png", "_labels.nrrd" })
     {
       outputs.push_back(prefix + suffix);
     }
@@ -724,45 +726,53 @@ RequireSegmentOutputsFree(const std::vector<std::string> & files,
   inputs.push_back(modelFile);
   RequireSeparateOutputs(outputs, inputs);
 }
-// The threshold, residual and minimum defect area of segment: as given, else from the model's calibration.
-struct SegmentChoice
+// The threshold, residual, minimum defect area and stride of segment: as given, else from the model's calibration.
+SegmentSettings
+ReadSegmentSettings(const ArgumentParser & arguments, const itk::AutoencoderModel & model)
 {
-  double                                         Threshold;
-  std::string                                    ResidualKind;
-  itk::ResidualSegmentationFilterEnums::Residual Residual;
-  long                                           MinimumArea;
-};
+  return ChooseSegmentSettings(
+    model,
+    arguments.GetString("model"),
+    arguments.Has("threshold") ? arguments.GetDouble("threshold") : std::numeric_limits<double>::quiet_NaN(),
+    arguments.Has("residual") ? arguments.GetString("residual") : "",
+    arguments.Has("min-area") ? static_cast<long>(arguments.GetNonNegativeInteger("min-area")) : -1L,
+    static_cast<unsigned int>(arguments.GetPositiveInteger("stride")));
+}
 
-SegmentChoice
-ReadSegmentChoice(const ArgumentParser & arguments, const itk::AutoencoderModel & model)
+// Segments one 2D image or volume and writes its results to `prefix`_*.
+void
+SegmentFile(const std::string &     file,
+            itk::AutoencoderModel * model,
+            const std::string &     modelPath,
+            const SegmentSettings & settings,
+            unsigned int            axis,
+            const std::string &     prefix)
 {
-  SegmentChoice choice;
-  choice.Threshold = arguments.Has("threshold") ? arguments.GetDouble("threshold") : model.GetThreshold();
-  if (!std::isfinite(choice.Threshold))
+  ImageFileInfo info = ReadImageFileInfo(file);
+  if (info.Dimension == 3)
   {
-    throw CommandError("the model has no calibrated threshold: run 'ssimae calibrate' or give --threshold");
+    const auto volume = ReadFloatImage<3>(file, &info);
+    RequireModelPixelType(file, info, model, modelPath);
+    const auto result = SegmentVolume(volume, model, settings, axis, file);
+    WriteFloatImage<3>(result.Reconstruction, prefix + "_reconstruction.nrrd");
+    WriteFloatImage<3>(result.Residual, prefix + "_residual.nrrd");
+    WriteLabelImage<3>(result.Labels, prefix + "_labels.nrrd");
+    return;
   }
-  choice.ResidualKind = ChooseResidual(
-    arguments.Has("residual") ? arguments.GetString("residual") : "", model, arguments.GetString("model"));
-  choice.Residual =
-    ParseEnumOption<itk::ResidualSegmentationFilterEnums, itk::ResidualSegmentationFilterEnums::Residual>(
-      "residual", choice.ResidualKind, ResidualChoices);
-  choice.MinimumArea = 0;
-  if (arguments.Has("min-area"))
+  const auto image = ReadFloatImage<2>(file, &info);
+  RequireModelPixelType(file, info, model, modelPath);
+  const auto result = SegmentImage(image, model, settings, file);
+  WriteFloatImage<2>(result.Reconstruction, prefix + "_reconstruction.nrrd");
+  WriteFloatImage<2>(result.Residual, prefix + "_residual.nrrd");
+  WriteFloatImage<2>(result.Residual, prefix + "_residual.png", 0.0, 1.0);
+  auto labels = FloatImage2::New();
+  labels->SetRegions(image->GetLargestPossibleRegion());
+  labels->Allocate();
+  for (std::size_t p = 0; p < image->GetLargestPossibleRegion().GetNumberOfPixels(); ++p)
   {
-    choice.MinimumArea = static_cast<long>(arguments.GetNonNegativeInteger("min-area"));
+    labels->GetBufferPointer()[p] = result.Labels->GetBufferPointer()[p];
   }
-  else if (!model.GetMetadataValue("calibration.min_area").empty())
-  {
-    const std::string stored = model.GetMetadataValue("calibration.min_area");
-    char *            end = nullptr;
-    choice.MinimumArea = std::strtol(stored.c_str(), &end, 10);
-    if (*end != '\0' || choice.MinimumArea < 0)
-    {
-      throw CommandError("the model's calibration.min_area '" + stored + "' is not a whole number >= 0");
-    }
-  }
-  return choice;
+  WriteFloatImage<2>(labels, prefix + "_labels.png", 0.0, 1.0);
 }
 } // namespace
 
@@ -774,14 +784,17 @@ RunSegment(int argc, char * argv[])
     "IMAGE... --model M -o OUTDIR [options]",
     "Segments defects: reconstructs each image, computes its residual map and thresholds it with the model's\n"
     "calibrated threshold (or --threshold). Writes OUTDIR/<name>_reconstruction.nrrd, <name>_residual.nrrd and\n"
-    "<name>_labels.png (0 good, 255 defect) per image.");
-  arguments.SetPositionals("IMAGE...", "images to segment (files, directories, quoted globs)", 1, 0);
+    "<name>_labels.png (0 good, 255 defect) per image. A 3D image (NRRD, MetaImage, ...) is segmented slice by\n"
+    "slice along --axis and gives <name>_reconstruction.nrrd, <name>_residual.nrrd and <name>_labels.nrrd (0 good,\n"
+    "1 defect) with the volume's spacing, origin and direction.");
+  arguments.SetPositionals("IMAGE...", "images or volumes to segment (files, directories, quoted globs)", 1, 0);
   arguments.AddOption("model", "M", "model file");
   arguments.AddOption("output", "OUTDIR", "output directory (also -o)");
   arguments.AddOption("residual", "ssim|l2|model", "residual map (default: the one the model was calibrated with)");
   arguments.AddOption("threshold", "T", "defect threshold (default: the model's calibrated threshold)");
   arguments.AddOption("min-area", "A", "drop defect regions smaller than A pixels (default: from calibration, or 0)");
   arguments.AddOption("stride", "S", "reconstruction stride", "30");
+  arguments.AddOption("axis", "0|1|2", "volumes: the axis along which they are cut into slices", "2");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -790,52 +803,26 @@ RunSegment(int argc, char * argv[])
   {
     throw UsageError("--model and --output are required");
   }
-  const auto          model = LoadModel(arguments.GetString("model"));
-  const SegmentChoice choice = ReadSegmentChoice(arguments, *model);
-  const double        threshold = choice.Threshold;
-  const std::string & residualKind = choice.ResidualKind;
-  const auto          residual = choice.Residual;
-  const long          minimumArea = choice.MinimumArea;
-  const std::string outputDirectory = arguments.GetString("output");
+  const auto axis = arguments.GetNonNegativeInteger("axis");
+  if (axis > 2)
+  {
+    throw UsageError("--axis must be 0, 1 or 2");
+  }
+  const auto            model = LoadModel(arguments.GetString("model"));
+  const SegmentSettings settings = ReadSegmentSettings(arguments, *model);
+  const std::string     outputDirectory = arguments.GetString("output");
   MakeDirectory(outputDirectory);
   const auto files = ExpandImages(arguments.GetPositionals());
-  const auto stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
   RequireSegmentOutputsFree(files, outputDirectory, arguments.GetString("model"));
   ProgressBar bar("segment");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
-    ImageFileInfo info;
-    const auto    image = ReadFloatImage<2>(files[i], &info);
-    RequireModelPixelType(files[i], info, model, arguments.GetString("model"));
-    const auto reconstruction = ReconstructImage(image, model, stride, 64, files[i]);
-    auto       segmentation = itk::ResidualSegmentationFilter<FloatImage2>::New();
-    segmentation->SetInput1(image);
-    segmentation->SetInput2(residualKind == "model" ? ModelResidualImage(image, model, stride, 64, files[i])
-                                                    : reconstruction);
-    segmentation->SetDynamicRange(DynamicRange(image, model));
-    segmentation->SetResidual(residual);
-    segmentation->SetThreshold(threshold);
-    segmentation->SetMinimumDefectArea(static_cast<itk::SizeValueType>(std::max(0L, minimumArea)));
-    try
-    {
-      segmentation->Update();
-    }
-    catch (const itk::ExceptionObject & error)
-    {
-      throw CommandError("segmenting '" + files[i] + "' failed: " + error.GetDescription());
-    }
-    const std::string prefix = outputDirectory + "/" + BaseName(files[i]);
-    WriteFloatImage<2>(reconstruction, prefix + "_reconstruction.nrrd");
-    WriteFloatImage<2>(segmentation->GetResidualOutput(), prefix + "_residual.nrrd");
-    WriteFloatImage<2>(segmentation->GetResidualOutput(), prefix + "_residual.png", 0.0, 1.0);
-    auto labels = FloatImage2::New();
-    labels->SetRegions(image->GetLargestPossibleRegion());
-    labels->Allocate();
-    for (std::size_t p = 0; p < image->GetLargestPossibleRegion().GetNumberOfPixels(); ++p)
-    {
-      labels->GetBufferPointer()[p] = segmentation->GetOutput()->GetBufferPointer()[p];
-    }
-    WriteFloatImage<2>(labels, prefix + "_labels.png", 0.0, 1.0);
+    SegmentFile(files[i],
+                model,
+                arguments.GetString("model"),
+                settings,
+                static_cast<unsigned int>(axis),
+                outputDirectory + "/" + BaseName(files[i]));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }
   bar.Finish();

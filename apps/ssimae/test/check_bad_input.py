@@ -265,7 +265,7 @@ def cases():
         (["reconstruct", "sixteen_float.tif"] + reconstruct, 1, ["sixteen_float.tif", "outside the range"]),
         # Validation: dimensions, non-finite pixels, files that are not images.
         (["reconstruct", "volume.nrrd"] + reconstruct, 1, ["volume.nrrd", "3D"]),
-        (["segment", "volume.nrrd"] + segment, 1, ["volume.nrrd", "3D"]),
+        (["segment", "volume.nrrd", "--axis", "3"] + segment, 2, ["--axis must be 0, 1 or 2"]),
         (["segment", "volume4d.nrrd"] + segment, 1, ["volume4d.nrrd", "4D"]),
         (["train", "--images", "volume.nrrd", "-o", "m2.pt"] + train, 1, ["volume.nrrd", "3D"]),
         (["calibrate", "volume.nrrd", "--model", "calibrated.pt"], 1, ["volume.nrrd", "3D"]),
