@@ -5,8 +5,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libinsighttoolkit5-dev libtorch-dev libgtest-dev
-  libcli11-dev nlohmann-json3-dev clang
-  libvtk9-dev libopenmpi-dev xvfb
+  libcli11-dev nlohmann-json3-dev libtiff-dev clang
+  libvtk9-dev python3-vtk9 libopenmpi-dev xvfb
   python3 python3-numpy python3-torch python3-skimage python3-opencv python3-sklearn
 )
 

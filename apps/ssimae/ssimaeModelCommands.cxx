@@ -22,6 +22,8 @@
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
 #include "ssimaeSegmentation.h"
+#include "ssimaeStreamedSegment.h"
+#include "ssimaeVTKExport.h"
 #include "ssimaeTextFiles.h"
 
 #include "itkAtomicFile.h"
@@ -717,7 +719,8 @@ RequireSegmentOutputsFree(const std::vector<std::string> & files,
                          outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
     }
     const std::string prefix = outputDirectory + "/" + BaseName(file);
-    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png", "_labels.nrrd" })
+    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png", "_labels.nrrd", "_residual.mha",
+                                 "_labels.mha", "_defects.vtp", "_residual.vti" })
     {
       outputs.push_back(prefix + suffix);
     }
@@ -746,6 +749,7 @@ SegmentFile(const std::string &     file,
             const std::string &     modelPath,
             const SegmentSettings & settings,
             unsigned int            axis,
+            bool                    vtk,
             const std::string &     prefix)
 {
   ImageFileInfo info = ReadImageFileInfo(file);
@@ -757,6 +761,11 @@ SegmentFile(const std::string &     file,
     WriteFloatImage<3>(result.Reconstruction, prefix + "_reconstruction.nrrd");
     WriteFloatImage<3>(result.Residual, prefix + "_residual.nrrd");
     WriteLabelImage<3>(result.Labels, prefix + "_labels.nrrd");
+    if (vtk)
+    {
+      WriteDefectRegions<3>(result.Labels, prefix + "_defects.vtp");
+      WriteVTKImage<3>(result.Residual, prefix + "_residual.vti", "residual");
+    }
     return;
   }
   const auto image = ReadFloatImage<2>(file, &info);
@@ -773,6 +782,11 @@ SegmentFile(const std::string &     file,
     labels->GetBufferPointer()[p] = result.Labels->GetBufferPointer()[p];
   }
   WriteFloatImage<2>(labels, prefix + "_labels.png", 0.0, 1.0);
+  if (vtk)
+  {
+    WriteDefectRegions<2>(result.Labels, prefix + "_defects.vtp");
+    WriteVTKImage<2>(result.Residual, prefix + "_residual.vti", "residual");
+  }
 }
 } // namespace
 
@@ -786,7 +800,9 @@ RunSegment(int argc, char * argv[])
     "calibrated threshold (or --threshold). Writes OUTDIR/<name>_reconstruction.nrrd, <name>_residual.nrrd and\n"
     "<name>_labels.png (0 good, 255 defect) per image. A 3D image (NRRD, MetaImage, ...) is segmented slice by\n"
     "slice along --axis and gives <name>_reconstruction.nrrd, <name>_residual.nrrd and <name>_labels.nrrd (0 good,\n"
-    "1 defect) with the volume's spacing, origin and direction.");
+    "1 defect) with the volume's spacing, origin and direction. With --pieces N > 1 a 2D image is segmented in N\n"
+    "strips of rows, memory bounded by a strip (gigapixel images): <name>_residual.mha and <name>_labels.mha\n"
+    "(0 good, 1 defect) are written strip by strip; MetaImage and TIFF (of strips) inputs are read strip by strip.");
   arguments.SetPositionals("IMAGE...", "images or volumes to segment (files, directories, quoted globs)", 1, 0);
   arguments.AddOption("model", "M", "model file");
   arguments.AddOption("output", "OUTDIR", "output directory (also -o)");
@@ -795,6 +811,9 @@ RunSegment(int argc, char * argv[])
   arguments.AddOption("min-area", "A", "drop defect regions smaller than A pixels (default: from calibration, or 0)");
   arguments.AddOption("stride", "S", "reconstruction stride", "30");
   arguments.AddOption("axis", "0|1|2", "volumes: the axis along which they are cut into slices", "2");
+  arguments.AddOption("pieces", "N", "2D images: segment in N strips of rows (streamed, MetaImage outputs)", "1");
+  arguments.AddFlag("vtk", "also write <name>_defects.vtp (outline or surface of each defect region, with its area or\n"
+                           "volume) and <name>_residual.vti (for ParaView or Slicer)");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -814,6 +833,26 @@ RunSegment(int argc, char * argv[])
   MakeDirectory(outputDirectory);
   const auto files = ExpandImages(arguments.GetPositionals());
   RequireSegmentOutputsFree(files, outputDirectory, arguments.GetString("model"));
+  const auto pieces = static_cast<unsigned int>(arguments.GetPositiveInteger("pieces"));
+  const bool vtk = arguments.GetFlag("vtk");
+  if (vtk && !CanWriteVTK())
+  {
+    throw UsageError("--vtk: ssimae was built without VTK");
+  }
+  if (pieces > 1)
+  {
+    if (vtk)
+    {
+      throw UsageError("--vtk is not available with --pieces (the regions of a streamed image are not kept in memory)");
+    }
+    for (const auto & file : files)
+    {
+      SegmentStreamed(file, model, arguments.GetString("model"), settings, pieces, outputDirectory + "/" + BaseName(file));
+    }
+    std::cout << "segmented " << files.size() << " images into " << outputDirectory << " in " << pieces << " pieces"
+              << std::endl;
+    return 0;
+  }
   ProgressBar bar("segment");
   for (std::size_t i = 0; i < files.size(); ++i)
   {
@@ -822,6 +861,7 @@ RunSegment(int argc, char * argv[])
                 arguments.GetString("model"),
                 settings,
                 static_cast<unsigned int>(axis),
+                vtk,
                 outputDirectory + "/" + BaseName(files[i]));
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }

@@ -352,6 +352,75 @@ def check_ssim_map(modules, tmp, volume, rng):
     print(f"SSIMMap: largest difference to scikit-image 3D {difference:.2e}, mean SSIM {mean:.6f}")
 
 
+def check_vtk_exports(ssimae, tmp, volume):
+    """segment --vtk: defect surfaces (.vtp) with region sizes and physical geometry, residual as .vti."""
+    try:
+        import vtk
+        from vtk.util.numpy_support import vtk_to_numpy
+        from scipy import ndimage
+    except ImportError as error:
+        print(f"SKIPPED the VTK export checks: {error} (install python3-vtk9 python3-scipy)")
+        return
+    # Every voxel a defect: one region, the closed surface of the volume's box half a voxel outside the centres.
+    code, out, err = run([ssimae, "segment", "volume.nrrd", "--model", "model.pt", "--stride", "16", "--threshold",
+                          "-1", "--vtk", "-o", "vtk_all"], tmp)
+    if "built without VTK" in err:
+        check(code == 2, "--vtk without VTK must be a usage error")
+        print("SKIPPED the VTK export checks: ssimae was built without VTK")
+        return
+    if not check(code == 0, f"segment --vtk failed: {out}{err}"):
+        return
+    reader = vtk.vtkXMLPolyDataReader()
+    reader.SetFileName(os.path.join(tmp, "vtk_all", "volume_defects.vtp"))
+    reader.Update()
+    surface = reader.GetOutput()
+    cells = surface.GetCellData()
+    regions = vtk_to_numpy(cells.GetArray("region"))
+    check(set(regions.tolist()) == {1}, f"one region expected, got {sorted(set(regions.tolist()))[:5]}")
+    check(np.allclose(vtk_to_numpy(cells.GetArray("volume")), volume.size * np.prod(SPACING)),
+          "the region's volume is all voxels times the voxel size")
+    points = vtk_to_numpy(surface.GetPoints().GetData())
+    shape = volume.shape[::-1]  # x, y, z
+    # Every surface point lies on the box: inside the oblique box's bounds and its index coordinates on a face.
+    inverse = np.linalg.inv(DIRECTION @ np.diag(SPACING))
+    index = (inverse @ (points - np.asarray(ORIGIN)).T).T
+    on_face = np.any(np.isclose(index, -0.5, atol=1e-4) | np.isclose(index, np.array(shape) - 0.5, atol=1e-4), axis=1)
+    check(bool(np.all(on_face)), f"{int((~on_face).sum())} surface points off the volume's box")
+    # The surface reaches all six faces (its vertices sit at edge midpoints, so the box's corners are cut off).
+    check(np.allclose(index.min(axis=0), -0.5, atol=1e-4) and np.allclose(index.max(axis=0), np.array(shape) - 0.5,
+                                                                       atol=1e-4),
+          f"the surface spans index {index.min(axis=0)} .. {index.max(axis=0)}, not the volume's box")
+    # A threshold with many regions: their sizes as cell data equal the 26-connected regions of the labels.
+    residual = read_nrrd(os.path.join(tmp, "residual.nrrd"))[0]
+    threshold = float(np.quantile(residual, 0.98))
+    code, out, err = run([ssimae, "segment", "volume.nrrd", "--model", "model.pt", "--stride", "16", "--threshold",
+                          f"{threshold:.9g}", "--vtk", "-o", "vtk_some"], tmp)
+    if not check(code == 0, f"segment --vtk failed: {out}{err}"):
+        return
+    labels = read_nrrd(os.path.join(tmp, "vtk_some", "volume_labels.nrrd"))[0]
+    components, count = ndimage.label(labels, structure=np.ones((3, 3, 3)))
+    sizes = sorted(np.bincount(components.ravel())[1:].tolist(), reverse=True)
+    reader.SetFileName(os.path.join(tmp, "vtk_some", "volume_defects.vtp"))
+    reader.Update()
+    cells = reader.GetOutput().GetCellData()
+    found = {}
+    for region, pixels in zip(vtk_to_numpy(cells.GetArray("region")), vtk_to_numpy(cells.GetArray("pixels"))):
+        found[int(region)] = int(pixels)
+    check(count > 10 and [found.get(i + 1) for i in range(count)] == sizes,
+          f"regions of the .vtp ({len(found)}) differ from the labels' {count} regions")
+    image = vtk.vtkXMLImageDataReader()
+    image.SetFileName(os.path.join(tmp, "vtk_some", "volume_residual.vti"))
+    image.Update()
+    data = image.GetOutput()
+    values = vtk_to_numpy(data.GetPointData().GetArray("residual")).reshape(volume.shape)
+    direction = np.array([[data.GetDirectionMatrix().GetElement(r, c) for c in range(3)] for r in range(3)])
+    check(np.array_equal(values, read_nrrd(os.path.join(tmp, "vtk_some", "volume_residual.nrrd"))[0]),
+          ".vti residual values differ from the NRRD's")
+    check(np.allclose(data.GetOrigin(), ORIGIN) and np.allclose(data.GetSpacing(), SPACING) and
+          np.allclose(direction, DIRECTION), f".vti geometry {data.GetOrigin()} {data.GetSpacing()} {direction}")
+    print(f"VTK exports: {count} regions with their sizes, surface on the oblique box, residual .vti geometry")
+
+
 def expect_error(what, command, tmp, status, pattern, outputs=()):
     for output in outputs:
         if os.path.exists(os.path.join(tmp, output)):
@@ -409,6 +478,7 @@ def main(ssimae, modules):
         if not failures:
             check_segment_defects(modules, ssimae, tmp, volume)
             check_ssim_map(modules, tmp, volume, rng)
+            check_vtk_exports(ssimae, tmp, volume)
             check_bad_input(modules, ssimae, tmp, volume)
     if failures:
         print(f"{len(failures)} check(s) failed")
