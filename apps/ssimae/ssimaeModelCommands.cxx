@@ -303,6 +303,7 @@ DeclareTrainOptions(ArgumentParser & arguments)
     "defect-free images held out for the validation loss (default: patches of the training images)");
   arguments.AddOption("scale", "S", "image scale the network works at (0.5: half size)", "1");
   arguments.AddOption("normalize", "global|per-image", "intensity normalisation", "global");
+  arguments.AddOption("axis", "0|1|2", "volumes among the images: train on their slices along this axis", "2");
   arguments.AddOption("augment",
                       "none|flip|flip+rot90|rotate[:DEG]",
                       "patch augmentation (rotate: mirroring and small rotations up to DEG degrees, default 10)",
@@ -370,24 +371,29 @@ MakeTrainModel(const ArgumentParser & arguments)
 
 // Reads the images into the trainer; returns the kinds of data they hold (PixelTypeName).
 std::set<std::string>
-AddTrainingImages(itk::AutoencoderTrainer & trainer, const std::vector<std::string> & files, bool validation)
+AddTrainingImages(itk::AutoencoderTrainer &        trainer,
+                  const std::vector<std::string> & files,
+                  bool                             validation,
+                  unsigned int                     axis)
 {
   std::set<std::string> types;
   for (const auto & file : files)
   {
     // Read here so that training images pass the same checks as every other image (complete pixel data, grey or
-    // RGB, 2D, finite values).
+    // RGB, finite values); a volume gives its slices along `axis`.
     ImageFileInfo info;
-    const auto    image = ReadFloatImage<2>(file, &info);
+    for (const auto & image : ReadImageOrSlices(file, axis, &info))
+    {
+      try
+      {
+        validation ? trainer.AddValidationImage(image) : trainer.AddImage(image);
+      }
+      catch (const itk::ExceptionObject & error)
+      {
+        throw CommandError(error.GetDescription());
+      }
+    }
     types.insert(PixelTypeName(info));
-    try
-    {
-      validation ? trainer.AddValidationImage(image) : trainer.AddImage(image);
-    }
-    catch (const itk::ExceptionObject & error)
-    {
-      throw CommandError(error.GetDescription());
-    }
   }
   return types;
 }
@@ -432,8 +438,13 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
 {
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
-  const auto types = AddTrainingImages(*trainer, files.Images, false);
-  AddTrainingImages(*trainer, files.ValidationImages, true);
+  const auto axis = static_cast<unsigned int>(arguments.GetNonNegativeInteger("axis"));
+  if (axis > 2)
+  {
+    throw UsageError("--axis must be 0, 1 or 2");
+  }
+  const auto types = AddTrainingImages(*trainer, files.Images, false, axis);
+  AddTrainingImages(*trainer, files.ValidationImages, true, axis);
   if (types.size() == 1 && *types.begin() != "float")
   {
     // Integer data of one kind: the commands applying the model refuse other kinds (RequireModelPixelType).
@@ -636,6 +647,7 @@ RunCalibrate(int argc, char * argv[])
   arguments.AddOption("percentile", "P", "percentile for the percentile rule", "99.5");
   arguments.AddOption("min-area", "A", "minimum defect area in pixels for the min-area rule", "50");
   arguments.AddOption("stride", "S", "reconstruction stride", "30");
+  arguments.AddOption("axis", "0|1|2", "volumes: calibrate on their slices along this axis", "2");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -663,12 +675,20 @@ RunCalibrate(int argc, char * argv[])
   const std::string residualKind = arguments.Has("residual") ? arguments.GetString("residual") : DefaultResidual(*model);
   RequireResidualFits(residualKind, *model, modelPath);
   ProgressBar bar("calibrate");
+  const auto axis = static_cast<unsigned int>(arguments.GetNonNegativeInteger("axis"));
+  if (axis > 2)
+  {
+    throw UsageError("--axis must be 0, 1 or 2");
+  }
   for (std::size_t i = 0; i < files.size(); ++i)
   {
     ImageFileInfo info;
-    const auto    image = ReadFloatImage<2>(files[i], &info);
+    const auto    images = ReadImageOrSlices(files[i], axis, &info);
     RequireModelPixelType(files[i], info, model, modelPath);
-    calibrator->AddResidualMap(ScoreImage(image, model, residualKind, stride, files[i]));
+    for (const auto & image : images)
+    {
+      calibrator->AddResidualMap(ScoreImage(image, model, residualKind, stride, files[i]));
+    }
     bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
   }
   bar.Finish();

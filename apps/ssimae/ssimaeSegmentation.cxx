@@ -138,6 +138,58 @@ ExtractSlice(const FloatImage3 * volume, const itk::ImageRegion<3> & region)
 }
 } // namespace
 
+namespace {
+// The region of slice `k` along `axis` of `largest` (size 0 along the axis, as ExtractImageFilter takes it).
+itk::ImageRegion<3>
+SliceRegion(const itk::ImageRegion<3> & largest, unsigned int axis, itk::SizeValueType k)
+{
+  auto region = largest;
+  region.SetIndex(axis, largest.GetIndex(axis) + static_cast<itk::IndexValueType>(k));
+  region.SetSize(axis, 0);
+  return region;
+}
+
+// Refuses an axis other than 0, 1, 2 and slices one pixel thick.
+void
+RequireSliceable(const FloatImage3 * volume, unsigned int axis, const std::string & path)
+{
+  if (axis > 2)
+  {
+    throw CommandError("the slice axis of '" + path + "' must be 0, 1 or 2, not " + std::to_string(axis));
+  }
+  const auto largest = volume->GetLargestPossibleRegion();
+  for (unsigned int d = 0; d < 3; ++d)
+  {
+    if (d != axis && largest.GetSize(d) < 2)
+    {
+      throw CommandError("the slices along axis " + std::to_string(axis) + " of '" + path + "' would be " +
+                         std::to_string(largest.GetSize((axis + 1) % 3 == d ? (axis + 2) % 3 : (axis + 1) % 3)) +
+                         " x 1 pixels: the volume has one slice along axis " + std::to_string(d) +
+                         "; use it along that axis (--axis " + std::to_string(d) + ")");
+    }
+  }
+}
+} // namespace
+
+std::vector<FloatImage2::Pointer>
+ReadImageOrSlices(const std::string & path, unsigned int axis, ImageFileInfo * info)
+{
+  ImageFileInfo header = ReadImageFileInfo(path);
+  if (header.Dimension < 3)
+  {
+    return { ReadFloatImage<2>(path, info) };
+  }
+  const auto volume = ReadFloatImage<3>(path, info);
+  RequireSliceable(volume, axis, path);
+  const auto                        largest = volume->GetLargestPossibleRegion();
+  std::vector<FloatImage2::Pointer> slices;
+  for (itk::SizeValueType k = 0; k < largest.GetSize(axis); ++k)
+  {
+    slices.push_back(ExtractSlice(volume, SliceRegion(largest, axis, k)));
+  }
+  return slices;
+}
+
 Segmentation<3>
 SegmentVolume(const FloatImage3 *     volume,
               itk::AutoencoderModel * model,
@@ -146,31 +198,16 @@ SegmentVolume(const FloatImage3 *     volume,
               const std::string &     path,
               const SliceProgress &   progress)
 {
-  if (axis > 2)
-  {
-    throw CommandError("the slice axis of '" + path + "' must be 0, 1 or 2, not " + std::to_string(axis));
-  }
+  RequireSliceable(volume, axis, path);
   const auto largest = volume->GetLargestPossibleRegion();
   const auto slices = largest.GetSize(axis);
-  for (unsigned int d = 0; d < 3; ++d)
-  {
-    if (d != axis && largest.GetSize(d) < 2)
-    {
-      throw CommandError("the slices along axis " + std::to_string(axis) + " of '" + path + "' would be " +
-                         std::to_string(largest.GetSize((axis + 1) % 3 == d ? (axis + 2) % 3 : (axis + 1) % 3)) +
-                         " x 1 pixels: the volume has one slice along axis " + std::to_string(d) +
-                         "; segment it along that axis (--axis " + std::to_string(d) + ")");
-    }
-  }
   Segmentation<3> result;
   result.Reconstruction = AllocateLike<FloatImage3>(volume);
   result.Residual = AllocateLike<FloatImage3>(volume);
   result.Labels = AllocateLike<itk::Image<unsigned char, 3>>(volume);
   for (itk::SizeValueType k = 0; k < slices; ++k)
   {
-    auto region = largest;
-    region.SetIndex(axis, largest.GetIndex(axis) + static_cast<itk::IndexValueType>(k));
-    region.SetSize(axis, 0);
+    auto              region = SliceRegion(largest, axis, k);
     const auto        slice = ExtractSlice(volume, region);
     const std::string name = "slice " + std::to_string(k) + " along axis " + std::to_string(axis) + " of '" + path +
                              "' (" + std::to_string(slice->GetLargestPossibleRegion().GetSize(0)) + " x " +

@@ -25,6 +25,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace ssimae {
 
@@ -79,6 +80,11 @@ SegmentVolume(const FloatImage3 *     volume,
               unsigned int            axis,
               const std::string &     path,
               const SliceProgress &   progress = {});
+
+/** The 2D images of a file: the image itself, or the slices of a volume along `axis` (0, 1 or 2) in order. A volume
+ * whose slices would be one pixel thick is refused. `info` receives the file's pixel type. */
+std::vector<FloatImage2::Pointer>
+ReadImageOrSlices(const std::string & path, unsigned int axis, ImageFileInfo * info = nullptr);
 
 /** Writes labels (0/1) as unsigned char, atomically (NRRD, MetaImage, ...). */
 template<unsigned int VDimension>

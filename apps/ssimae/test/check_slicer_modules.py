@@ -256,6 +256,20 @@ def make_data(ssimae, tmp, rng):
     check(code == 0, f"train failed: {out}{err}")
     code, out, err = run([ssimae, "calibrate", "--model", "model.pt", "train", "--stride", "16"], tmp)
     check(code == 0, f"calibrate failed: {out}{err}")
+    # The same three images as the slices of a volume along axis 0: the same model and threshold.
+    training = np.stack([cv2.imread(os.path.join(tmp, "train", f"good{i}.png"), cv2.IMREAD_UNCHANGED)
+                         for i in range(3)], axis=1)  # y, z, x: slices along axis 1 (IJK)
+    write_nrrd(os.path.join(tmp, "training_volume.nrrd"), training, SPACING, ORIGIN, DIRECTION)
+    code, out2, err = run([ssimae, "train", "--images", "training_volume.nrrd", "--axis", "1", "--patch", "32",
+                           "--latent", "16", "--patches", "64", "--batch", "32", "--epochs", "2", "--seed", "3",
+                           "--threads", "1", "-o", "model_volume.pt"], tmp)
+    check(code == 0, f"train on a volume failed: {out2}{err}")
+    code, out2, err = run([ssimae, "calibrate", "--model", "model_volume.pt", "training_volume.nrrd", "--axis", "1",
+                           "--stride", "16"], tmp)
+    threshold = re.search(r"threshold (\S+)", out)
+    threshold_volume = re.search(r"threshold (\S+)", out2)
+    check(code == 0 and threshold and threshold_volume and threshold.group(1) == threshold_volume.group(1),
+          f"training and calibrating on the slices of a volume differ from the same images as files: {out} vs {out2}")
     return volume
 
 
