@@ -52,6 +52,18 @@
 namespace ssimae {
 
 namespace {
+// The slice axis of volumes (--axis).
+unsigned int
+ReadAxis(const ArgumentParser & arguments)
+{
+  const auto axis = arguments.GetNonNegativeInteger("axis");
+  if (axis > 2)
+  {
+    throw UsageError("--axis must be 0, 1 or 2");
+  }
+  return static_cast<unsigned int>(axis);
+}
+
 bool
 HasImageExtension(const std::string & name)
 {
@@ -438,11 +450,7 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
 {
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
-  const auto axis = static_cast<unsigned int>(arguments.GetNonNegativeInteger("axis"));
-  if (axis > 2)
-  {
-    throw UsageError("--axis must be 0, 1 or 2");
-  }
+  const auto axis = ReadAxis(arguments);
   const auto types = AddTrainingImages(*trainer, files.Images, false, axis);
   AddTrainingImages(*trainer, files.ValidationImages, true, axis);
   if (types.size() == 1 && *types.begin() != "float")
@@ -631,6 +639,33 @@ RunReconstruct(int argc, char * argv[])
   return 0;
 }
 
+namespace {
+// The residual maps of the calibration images (the slices of volumes along `axis`).
+void
+AddCalibrationImages(itk::ResidualThresholdCalibrator & calibrator,
+                     const std::vector<std::string> &   files,
+                     itk::AutoencoderModel *            model,
+                     const std::string &                modelPath,
+                     const std::string &                residualKind,
+                     unsigned int                       stride,
+                     unsigned int                       axis)
+{
+  ProgressBar bar("calibrate");
+  for (std::size_t i = 0; i < files.size(); ++i)
+  {
+    ImageFileInfo info;
+    const auto    images = ReadImageOrSlices(files[i], axis, &info);
+    RequireModelPixelType(files[i], info, model, modelPath);
+    for (const auto & image : images)
+    {
+      calibrator.AddResidualMap(ScoreImage(image, model, residualKind, stride, files[i]));
+    }
+    bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
+  }
+  bar.Finish();
+}
+} // namespace
+
 int
 RunCalibrate(int argc, char * argv[])
 {
@@ -674,24 +709,7 @@ RunCalibrate(int argc, char * argv[])
   const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
   const std::string residualKind = arguments.Has("residual") ? arguments.GetString("residual") : DefaultResidual(*model);
   RequireResidualFits(residualKind, *model, modelPath);
-  ProgressBar bar("calibrate");
-  const auto axis = static_cast<unsigned int>(arguments.GetNonNegativeInteger("axis"));
-  if (axis > 2)
-  {
-    throw UsageError("--axis must be 0, 1 or 2");
-  }
-  for (std::size_t i = 0; i < files.size(); ++i)
-  {
-    ImageFileInfo info;
-    const auto    images = ReadImageOrSlices(files[i], axis, &info);
-    RequireModelPixelType(files[i], info, model, modelPath);
-    for (const auto & image : images)
-    {
-      calibrator->AddResidualMap(ScoreImage(image, model, residualKind, stride, files[i]));
-    }
-    bar.Update(static_cast<double>(i + 1) / files.size(), files[i]);
-  }
-  bar.Finish();
+  AddCalibrationImages(*calibrator, files, model, modelPath, residualKind, stride, ReadAxis(arguments));
   double threshold = 0.0;
   try
   {
@@ -842,11 +860,7 @@ RunSegment(int argc, char * argv[])
   {
     throw UsageError("--model and --output are required");
   }
-  const auto axis = arguments.GetNonNegativeInteger("axis");
-  if (axis > 2)
-  {
-    throw UsageError("--axis must be 0, 1 or 2");
-  }
+  const auto axis = ReadAxis(arguments);
   const auto            model = LoadModel(arguments.GetString("model"));
   const SegmentSettings settings = ReadSegmentSettings(arguments, *model);
   const std::string     outputDirectory = arguments.GetString("output");

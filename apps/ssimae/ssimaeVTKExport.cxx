@@ -97,17 +97,14 @@ RegionMap(const itk::Image<unsigned char, VDimension> * labels, std::vector<std:
 }
 } // namespace
 
+namespace {
+// The region map in index space, padded by one background pixel on every side so that outlines close.
 template<unsigned int VDimension>
-std::size_t
-WriteDefectRegions(const itk::Image<unsigned char, VDimension> * labels, const std::string & path)
+vtkSmartPointer<vtkImageData>
+PaddedRegionImage(const itk::Image<unsigned int, VDimension> * map)
 {
-  std::vector<std::size_t> pixels;
-  const auto               map = RegionMap<VDimension>(labels, pixels);
-  const std::size_t        regions = pixels.size() - 1;
-  const auto               region = labels->GetLargestPossibleRegion();
-
-  // The region map in index space, padded by one background pixel on every side so that outlines close.
-  int dims[3] = { 1, 1, 1 };
+  const auto region = map->GetLargestPossibleRegion();
+  int        dims[3] = { 1, 1, 1 };
   for (unsigned int d = 0; d < VDimension; ++d)
   {
     dims[d] = static_cast<int>(region.GetSize(d)) + 2;
@@ -131,40 +128,36 @@ WriteDefectRegions(const itk::Image<unsigned char, VDimension> * labels, const s
     }
   }
   padded->GetPointData()->SetScalars(scalars);
+  return padded;
+}
 
-  vtkSmartPointer<vtkPolyData> surface = vtkSmartPointer<vtkPolyData>::New();
-  if (regions > 0)
-  {
-    if (VDimension == 3)
-    {
-      auto edges = vtkSmartPointer<vtkDiscreteFlyingEdges3D>::New();
-      edges->SetInputData(padded);
-      edges->GenerateValues(static_cast<int>(regions), 1.0, static_cast<double>(regions));
-      edges->ComputeScalarsOn();
-      edges->Update();
-      surface = edges->GetOutput();
-    }
-    else
-    {
-      auto edges = vtkSmartPointer<vtkDiscreteFlyingEdges2D>::New();
-      edges->SetInputData(padded);
-      edges->GenerateValues(static_cast<int>(regions), 1.0, static_cast<double>(regions));
-      edges->ComputeScalarsOn();
-      edges->Update();
-      surface = edges->GetOutput();
-    }
-  }
+// Outlines (2D) or surfaces (3D) of regions 1..n by discrete flying edges, with the region as point scalars.
+template<typename TEdges>
+vtkSmartPointer<vtkPolyData>
+RegionBoundaries(vtkImageData * padded, std::size_t regions)
+{
+  auto edges = vtkSmartPointer<TEdges>::New();
+  edges->SetInputData(padded);
+  edges->GenerateValues(static_cast<int>(regions), 1.0, static_cast<double>(regions));
+  edges->ComputeScalarsOn();
+  edges->Update();
+  return edges->GetOutput();
+}
 
-  // Points from index space to physical space; per-cell region, pixel count and area or volume.
-  vtkPoints * points = surface->GetPoints();
+// Moves the points from index space to the physical space of `labels`.
+template<unsigned int VDimension>
+void
+ToPhysical(vtkPoints * points, const itk::Image<unsigned char, VDimension> * labels)
+{
+  const auto start = labels->GetLargestPossibleRegion().GetIndex();
   for (vtkIdType i = 0; points && i < points->GetNumberOfPoints(); ++i)
   {
-    double                                    xyz[3];
+    double                                   xyz[3];
     itk::ContinuousIndex<double, VDimension> index;
     points->GetPoint(i, xyz);
     for (unsigned int d = 0; d < VDimension; ++d)
     {
-      index[d] = xyz[d] + static_cast<double>(region.GetIndex(d));
+      index[d] = xyz[d] + static_cast<double>(start[d]);
     }
     typename itk::Image<unsigned char, VDimension>::PointType physical;
     labels->TransformContinuousIndexToPhysicalPoint(index, physical);
@@ -174,17 +167,18 @@ WriteDefectRegions(const itk::Image<unsigned char, VDimension> * labels, const s
     }
     points->SetPoint(i, xyz);
   }
-  double pixelSize = 1.0;
-  for (unsigned int d = 0; d < VDimension; ++d)
-  {
-    pixelSize *= labels->GetSpacing()[d];
-  }
+}
+
+// Per-cell region id, pixel count and area or volume (from the region in the point scalars of the cell's points).
+void
+AddRegionCellData(vtkPolyData * surface, const std::vector<std::size_t> & pixels, double pixelSize, bool volume)
+{
   auto regionIds = vtkSmartPointer<vtkIntArray>::New();
   regionIds->SetName("region");
   auto counts = vtkSmartPointer<vtkIntArray>::New();
   counts->SetName("pixels");
   auto measure = vtkSmartPointer<vtkDoubleArray>::New();
-  measure->SetName(VDimension == 3 ? "volume" : "area");
+  measure->SetName(volume ? "volume" : "area");
   vtkDataArray * pointRegion = surface->GetPointData()->GetScalars();
   for (vtkIdType c = 0; c < surface->GetNumberOfCells(); ++c)
   {
@@ -192,16 +186,42 @@ WriteDefectRegions(const itk::Image<unsigned char, VDimension> * labels, const s
     const vtkIdType * ids = nullptr;
     surface->GetCellPoints(c, count, ids);
     const auto id = count > 0 && pointRegion ? static_cast<std::size_t>(pointRegion->GetTuple1(ids[0])) : 0;
-    const auto n = id <= regions ? pixels[id] : 0;
+    const auto n = id < pixels.size() ? pixels[id] : 0;
     regionIds->InsertNextValue(static_cast<int>(id));
     counts->InsertNextValue(static_cast<int>(n));
     measure->InsertNextValue(static_cast<double>(n) * pixelSize);
   }
+  if (pointRegion)
+  {
+    surface->GetPointData()->RemoveArray(pointRegion->GetName());
+  }
   surface->GetCellData()->AddArray(regionIds);
   surface->GetCellData()->AddArray(counts);
   surface->GetCellData()->AddArray(measure);
-  surface->GetPointData()->RemoveArray(pointRegion ? pointRegion->GetName() : "");
+}
+} // namespace
 
+template<unsigned int VDimension>
+std::size_t
+WriteDefectRegions(const itk::Image<unsigned char, VDimension> * labels, const std::string & path)
+{
+  std::vector<std::size_t> pixels;
+  const auto               map = RegionMap<VDimension>(labels, pixels);
+  const std::size_t        regions = pixels.size() - 1;
+  auto                     surface = vtkSmartPointer<vtkPolyData>::New();
+  if (regions > 0)
+  {
+    const auto padded = PaddedRegionImage<VDimension>(map);
+    surface = VDimension == 3 ? RegionBoundaries<vtkDiscreteFlyingEdges3D>(padded, regions)
+                              : RegionBoundaries<vtkDiscreteFlyingEdges2D>(padded, regions);
+  }
+  ToPhysical<VDimension>(surface->GetPoints(), labels);
+  double pixelSize = 1.0;
+  for (unsigned int d = 0; d < VDimension; ++d)
+  {
+    pixelSize *= labels->GetSpacing()[d];
+  }
+  AddRegionCellData(surface, pixels, pixelSize, VDimension == 3);
   auto writer = vtkSmartPointer<vtkXMLPolyDataWriter>::New();
   writer->SetInputData(surface);
   WriteAtomically(writer.GetPointer(), path);

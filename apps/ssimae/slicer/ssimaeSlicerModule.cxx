@@ -312,23 +312,9 @@ SlicerModule::Watch(itk::ProcessObject * filter, const std::string & comment)
   });
 }
 
-int
-SlicerModule::Main(int argc, char * argv[], const std::function<void(SlicerModule &)> & run)
+void
+SlicerModule::AddArguments(CLI::App & app)
 {
-  for (int i = 1; i < argc; ++i)
-  {
-    if (std::strcmp(argv[i], "--xml") == 0)
-    {
-      std::cout << this->Xml();
-      return 0;
-    }
-  }
-  CLI::App    app(m_Description, m_Title);
-  std::string resultFile;
-  std::string processInformation;
-  app.add_option("--returnparameterfile", resultFile, "file to write the results to (name = value lines)");
-  app.add_option("--processinformationaddress", processInformation, "accepted for Slicer; not used");
-  app.add_flag("--xml", "print the module's XML description and exit");
   std::vector<const ModuleParameter *> positionals;
   for (const auto & group : m_Parameters)
   {
@@ -357,6 +343,26 @@ SlicerModule::Main(int argc, char * argv[], const std::function<void(SlicerModul
   {
     app.add_option(p->Name, m_Values[p->Name], p->Description)->required();
   }
+}
+
+int
+SlicerModule::Main(int argc, char * argv[], const std::function<void(SlicerModule &)> & run)
+{
+  for (int i = 1; i < argc; ++i)
+  {
+    if (std::strcmp(argv[i], "--xml") == 0)
+    {
+      std::cout << this->Xml();
+      return 0;
+    }
+  }
+  CLI::App    app(m_Description, m_Title);
+  std::string resultFile;
+  std::string processInformation;
+  app.add_option("--returnparameterfile", resultFile, "file to write the results to (name = value lines)");
+  app.add_option("--processinformationaddress", processInformation, "accepted for Slicer; not used");
+  app.add_flag("--xml", "print the module's XML description and exit");
+  this->AddArguments(app);
   try
   {
     app.parse(argc, argv);

@@ -26,6 +26,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace ssimae {
 
 /** One parameter of a Slicer command-line module: an element of its XML description and an argument of its command
@@ -108,6 +112,8 @@ public:
 private:
   const ModuleParameter &
   Find(const std::string & name) const;
+  void
+  AddArguments(CLI::App & app);
   void
   CheckValues() const;
   void
