@@ -6,8 +6,8 @@
 # Debian's libinsighttoolkit5-dev has no Python wrapping and PyPI is not reachable here, so this script builds
 # ITK 5.2.1 with ITK_WRAP_PYTHON=ON from Debian's own source package (apt-get source insighttoolkit5), with
 # Debian's castxml and swig4.0, only the ITK modules this module and its Python users need, image dimensions 2
-# and 3, and the pixel types unsigned char and float. That build goes into a cache directory outside the source
-# tree whose name records the ITK version and the options; it is reused when present. A tarball of that cache
+# and 3, and the pixel types unsigned char, unsigned short and float. That build goes into a cache directory outside
+# the source tree whose name records the ITK version and the options; it is reused when present. A tarball of that cache
 # (made with --pack) is accepted from $SSIMAE_ITK_TARBALLS (default: ../shared/cache beside the project) when its
 # recorded configuration matches. The module is then configured against the wrapped ITK build tree with wrapping
 # on (BUILD_DIR, default build-python/) and built.
@@ -73,7 +73,7 @@ itk_options=(
   -DPython3_EXECUTABLE=$python
   "-DITK_WRAP_IMAGE_DIMS=2;3"
   -DITK_WRAP_unsigned_char=ON -DITK_WRAP_float=ON
-  -DITK_WRAP_unsigned_short=OFF -DITK_WRAP_signed_short=OFF -DITK_WRAP_double=OFF
+  -DITK_WRAP_unsigned_short=ON -DITK_WRAP_signed_short=OFF -DITK_WRAP_double=OFF
   -DITK_WRAP_vector_float=ON -DITK_WRAP_covariant_vector_float=ON
   -DITK_WRAP_rgb_unsigned_char=OFF -DITK_WRAP_rgba_unsigned_char=OFF -DITK_WRAP_complex_float=OFF
   -DITK_USE_SYSTEM_PNG=ON -DITK_USE_SYSTEM_ZLIB=ON -DITK_USE_SYSTEM_JPEG=ON -DITK_USE_SYSTEM_TIFF=ON
