@@ -86,7 +86,8 @@ DrawChart(const std::vector<Curve> & curves, const ChartSettings & settings, con
       table->SetValue(static_cast<vtkIdType>(i), 0, series.X[i]);
       table->SetValue(static_cast<vtkIdType>(i), 1, series.Y[i]);
     }
-    vtkPlot * line = chart->AddPlot(vtkChart::LINE);
+    // A curve of one point (a training log of one epoch) as a marker: VTK draws no line through one point.
+    vtkPlot * line = chart->AddPlot(series.X.size() < 2 ? vtkChart::POINTS : vtkChart::LINE);
     line->SetInputData(table, 0, 1);
     const auto * colour = colours[c % 6];
     line->SetColor(colour[0], colour[1], colour[2], 255);
