@@ -109,8 +109,15 @@ ReadImageFileInfo(const std::string & path)
 ImageFileInfo
 RequireReadableAs(const std::string & path, unsigned int dimension)
 {
-  // No silent first slice, and no channel mixing other than RGB's luminance (as ITK converts it).
   const auto info = ReadImageFileInfo(path);
+  RequireReadableAs(path, dimension, info);
+  return info;
+}
+
+void
+RequireReadableAs(const std::string & path, unsigned int dimension, const ImageFileInfo & info)
+{
+  // No silent first slice, and no channel mixing other than RGB's luminance (as ITK converts it).
   if (info.Dimension > dimension)
   {
     throw CommandError("image '" + path + "' is " + std::to_string(info.Dimension) + "D; this command reads " +
@@ -121,7 +128,6 @@ RequireReadableAs(const std::string & path, unsigned int dimension)
     throw CommandError("image '" + path + "' has " + std::to_string(info.Components) +
                        " channels; grey or RGB images are read (convert RGBA and other multi-channel images to grey)");
   }
-  return info;
 }
 
 std::string
@@ -138,11 +144,19 @@ template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
 ReadFloatImage(const std::string & path, ImageFileInfo * info)
 {
-  const auto header = RequireReadableAs(path, VDimension);
+  const auto header = ReadImageFileInfo(path);
   if (info)
   {
     *info = header;
   }
+  return ReadFloatImage<VDimension>(path, header);
+}
+
+template<unsigned int VDimension>
+typename itk::Image<float, VDimension>::Pointer
+ReadFloatImage(const std::string & path, const ImageFileInfo & header)
+{
+  RequireReadableAs(path, VDimension, header);
   using ImageType = itk::Image<float, VDimension>;
   auto reader = itk::ImageFileReader<ImageType>::New();
   reader->SetFileName(path);
@@ -319,6 +333,10 @@ template itk::Image<float, 2>::Pointer
 ReadFloatImage<2>(const std::string &, ImageFileInfo *);
 template itk::Image<float, 3>::Pointer
 ReadFloatImage<3>(const std::string &, ImageFileInfo *);
+template itk::Image<float, 2>::Pointer
+ReadFloatImage<2>(const std::string &, const ImageFileInfo &);
+template itk::Image<float, 3>::Pointer
+ReadFloatImage<3>(const std::string &, const ImageFileInfo &);
 template void
 WriteFloatImage<2>(const itk::Image<float, 2> *, const std::string &, double, double);
 template void

@@ -48,6 +48,10 @@ ReadImageFileInfo(const std::string & path);
 ImageFileInfo
 RequireReadableAs(const std::string & path, unsigned int dimension);
 
+/** The checks of RequireReadableAs on a header already read. */
+void
+RequireReadableAs(const std::string & path, unsigned int dimension, const ImageFileInfo & header);
+
 /** "8-bit", "16-bit", "32-bit" (integer files) or "float": the kind of data a file stores. */
 std::string
 PixelTypeName(const ImageFileInfo & info);
@@ -57,6 +61,12 @@ PixelTypeName(const ImageFileInfo & info);
 template<unsigned int VDimension>
 typename itk::Image<float, VDimension>::Pointer
 ReadFloatImage(const std::string & path, ImageFileInfo * info = nullptr);
+
+/** ReadFloatImage of a file whose header was read already (ReadImageFileInfo), without reading and checking the
+ * header and the completeness of its pixel data a second time. */
+template<unsigned int VDimension>
+typename itk::Image<float, VDimension>::Pointer
+ReadFloatImage(const std::string & path, const ImageFileInfo & header);
 
 /** Reads a file just written back in full; std::runtime_error when it is incomplete or unreadable. Some of ITK's
  * writers (NRRD's gzip stream, MetaImage) do not report a full disk, so every image ssimae writes is checked so

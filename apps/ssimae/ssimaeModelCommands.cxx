@@ -790,10 +790,10 @@ SegmentFile(const std::string &     file,
             bool                    vtk,
             const std::string &     prefix)
 {
-  ImageFileInfo info = ReadImageFileInfo(file);
+  const ImageFileInfo info = ReadImageFileInfo(file);
   if (info.Dimension == 3)
   {
-    const auto volume = ReadFloatImage<3>(file, &info);
+    const auto volume = ReadFloatImage<3>(file, info);
     RequireModelPixelType(file, info, model, modelPath);
     const auto result = SegmentVolume(volume, model, settings, axis, file);
     WriteFloatImage<3>(result.Reconstruction, prefix + "_reconstruction.nrrd");
@@ -806,7 +806,7 @@ SegmentFile(const std::string &     file,
     }
     return;
   }
-  const auto image = ReadFloatImage<2>(file, &info);
+  const auto image = ReadFloatImage<2>(file, info);
   RequireModelPixelType(file, info, model, modelPath);
   const auto result = SegmentImage(image, model, settings, file);
   WriteFloatImage<2>(result.Reconstruction, prefix + "_reconstruction.nrrd");

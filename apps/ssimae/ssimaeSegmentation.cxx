@@ -162,8 +162,9 @@ RequireSliceable(const FloatImage3 * volume, unsigned int axis, const std::strin
   {
     if (d != axis && largest.GetSize(d) < 2)
     {
+      // 3 - axis - d: the slices' other axis.
       throw CommandError("the slices along axis " + std::to_string(axis) + " of '" + path + "' would be " +
-                         std::to_string(largest.GetSize((axis + 1) % 3 == d ? (axis + 2) % 3 : (axis + 1) % 3)) +
+                         std::to_string(largest.GetSize(3 - axis - d)) +
                          " x 1 pixels: the volume has one slice along axis " + std::to_string(d) +
                          "; use it along that axis (--axis " + std::to_string(d) + ")");
     }
@@ -174,12 +175,16 @@ RequireSliceable(const FloatImage3 * volume, unsigned int axis, const std::strin
 std::vector<FloatImage2::Pointer>
 ReadImageOrSlices(const std::string & path, unsigned int axis, ImageFileInfo * info)
 {
-  ImageFileInfo header = ReadImageFileInfo(path);
+  const ImageFileInfo header = ReadImageFileInfo(path);
+  if (info)
+  {
+    *info = header;
+  }
   if (header.Dimension < 3)
   {
-    return { ReadFloatImage<2>(path, info) };
+    return { ReadFloatImage<2>(path, header) };
   }
-  const auto volume = ReadFloatImage<3>(path, info);
+  const auto volume = ReadFloatImage<3>(path, header);
   RequireSliceable(volume, axis, path);
   const auto                        largest = volume->GetLargestPossibleRegion();
   std::vector<FloatImage2::Pointer> slices;

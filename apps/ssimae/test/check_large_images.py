@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import zlib
 
 try:
     import cv2
@@ -23,6 +22,7 @@ try:
 except ImportError as error:
     print(f"SKIPPED: {error} (install python3-numpy python3-opencv)")
     sys.exit(77)
+from image_files import read_mha, read_nrrd, write_mha
 
 failures = []
 
@@ -37,39 +37,6 @@ def check(condition, message):
 def run(command, cwd):
     result = subprocess.run([str(c) for c in command], capture_output=True, text=True, cwd=cwd)
     return result.returncode, result.stdout + result.stderr
-
-
-def read_image(path):
-    """A MetaImage (.mha, LOCAL data, raw or zlib) or NRRD (raw or gzip) file as a numpy array."""
-    data = open(path, "rb").read()
-    if path.endswith(".nrrd"):
-        import gzip
-        end = data.index(b"\n\n")
-        fields = dict(line.split(":", 1) for line in data[:end].decode().splitlines()[1:] if ":" in line)
-        fields = {k.strip(): v.strip() for k, v in fields.items()}
-        raw = data[end + 2:]
-        raw = gzip.decompress(raw) if fields.get("encoding") in ("gzip", "gz") else raw
-        sizes = [int(s) for s in fields["sizes"].split()]
-        dtype = {"float": np.float32, "unsigned char": np.uint8, "uchar": np.uint8, "uint8": np.uint8}[fields["type"]]
-        return np.frombuffer(raw, dtype).reshape(list(reversed(sizes)))
-    marker = b"ElementDataFile = LOCAL\n"
-    start = data.index(marker) + len(marker)
-    header = dict(line.split(" = ", 1) for line in data[:start].decode().splitlines())
-    raw = data[start:]
-    if header.get("CompressedData") == "True":
-        raw = zlib.decompress(raw)
-    dtype = {"MET_FLOAT": np.float32, "MET_UCHAR": np.uint8}[header["ElementType"]]
-    width, height = (int(v) for v in header["DimSize"].split())
-    return np.frombuffer(raw, dtype).reshape(height, width)
-
-
-def write_mha(path, array):
-    element = {np.dtype(np.uint8): "MET_UCHAR", np.dtype(np.uint16): "MET_USHORT"}[array.dtype]
-    header = ("ObjectType = Image\nNDims = 2\nBinaryData = True\nBinaryDataByteOrderMSB = False\n"
-              f"CompressedData = False\nDimSize = {array.shape[1]} {array.shape[0]}\nElementType = {element}\n"
-              "ElementDataFile = LOCAL\n")
-    with open(path, "wb") as f:
-        f.write(header.encode() + array.astype(array.dtype.newbyteorder("<")).tobytes())
 
 
 def checkerboard(rng, shape, scale=1):
@@ -92,7 +59,7 @@ def compare(ssimae, tmp, model, image, streamed_inputs, tag):
     if not check(code == 0, f"segment {image} failed: {output}"):
         return
     stem = os.path.splitext(os.path.basename(image))[0]
-    residual = read_image(os.path.join(tmp, f"whole_{tag}", f"{stem}_residual.nrrd"))
+    residual = read_nrrd(os.path.join(tmp, f"whole_{tag}", f"{stem}_residual.nrrd"))[0]
     for quantile, area in ((0.9, 0), (0.97, 6)):
         threshold = float(np.quantile(residual, quantile))
         options = ["--threshold", f"{threshold:.9g}", "--min-area", str(area), "--stride", "16"]
@@ -106,8 +73,8 @@ def compare(ssimae, tmp, model, image, streamed_inputs, tag):
                                tmp)
             if not check(code == 0, f"segment {source} --pieces 7 {options}: {output}"):
                 continue
-            streamed = read_image(os.path.join(tmp, out, f"{stem}_residual.mha"))
-            streamed_labels = read_image(os.path.join(tmp, out, f"{stem}_labels.mha"))
+            streamed = read_mha(os.path.join(tmp, out, f"{stem}_residual.mha"))
+            streamed_labels = read_mha(os.path.join(tmp, out, f"{stem}_labels.mha"))
             difference = float(np.abs(streamed - residual).max())
             check(difference <= 1e-6, f"{source} --pieces 7: residual differs by {difference}")
             check(np.array_equal(streamed_labels, labels),

@@ -19,7 +19,6 @@ is compared with scikit-image's 3D SSIM. Bad input (4D, 4 channels, 16-bit again
 volumes, sizes that differ, out-of-range parameters, a missing model) ends with a clear message and no output file.
 Exit status 77 (skipped) when numpy, OpenCV or scikit-image cannot be imported.
 """
-import gzip
 import os
 import re
 import subprocess
@@ -34,6 +33,7 @@ try:
 except ImportError as error:
     print(f"SKIPPED: {error} (install python3-numpy python3-opencv python3-skimage)")
     sys.exit(77)
+from image_files import read_nrrd, write_nrrd
 
 failures = []
 
@@ -48,55 +48,6 @@ def check(condition, message):
 def run(command, cwd):
     result = subprocess.run([str(c) for c in command], capture_output=True, text=True, cwd=cwd)
     return result.returncode, result.stdout, result.stderr
-
-
-# ---------------------------------------------------------------------------------------------------- NRRD files
-NRRD_TYPES = {np.dtype(np.uint8): "uint8", np.dtype(np.uint16): "uint16", np.dtype(np.float32): "float",
-              np.dtype(np.int16): "int16"}
-NUMPY_TYPES = {"uint8": np.uint8, "unsigned char": np.uint8, "uchar": np.uint8, "uint16": np.uint16,
-               "unsigned short": np.uint16, "ushort": np.uint16, "float": np.float32, "int16": np.int16,
-               "short": np.int16, "double": np.float64, "uint32": np.uint32, "unsigned int": np.uint32}
-
-
-def write_nrrd(path, array, spacing=(1, 1, 1), origin=(0, 0, 0), direction=np.eye(3), components=1):
-    """array: z, y, x (numpy order) or z, y, x, c with components > 1; direction columns are the axes."""
-    dims = array.ndim - (1 if components > 1 else 0)
-    sizes = list(reversed(array.shape[:dims]))
-    axes = ["(" + ",".join(f"{direction[r][c] * spacing[c]:.17g}" for r in range(3)) + ")" for c in range(dims)]
-    header = ["NRRD0004", f"type: {NRRD_TYPES[array.dtype]}", f"dimension: {dims + (components > 1)}",
-              "space: left-posterior-superior" if dims == 3 else f"space dimension: {dims}",
-              "sizes: " + " ".join(str(s) for s in ([components] if components > 1 else []) + sizes),
-              "space directions: " + ("none " if components > 1 else "") + " ".join(axes),
-              "kinds: " + ("vector " if components > 1 else "") + " ".join(["domain"] * dims),
-              "endian: little", "encoding: raw",
-              "space origin: (" + ",".join(f"{v:.17g}" for v in origin[:dims]) + ")"]
-    with open(path, "wb") as f:
-        f.write(("\n".join(header) + "\n\n").encode())
-        f.write(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes())
-
-
-def read_nrrd(path):
-    """(array in z, y, x order, header fields, spacing, origin, direction with unit columns)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    end = data.index(b"\n\n")
-    fields = {}
-    for line in data[:end].decode().splitlines()[1:]:
-        if ":" in line and not line.startswith("#"):
-            key, value = line.split(":", 1)
-            fields[key.strip()] = value.strip()
-    payload = data[end + 2:]
-    if fields.get("encoding") in ("gzip", "gz"):
-        payload = gzip.decompress(payload)
-    sizes = [int(s) for s in fields["sizes"].split()]
-    array = np.frombuffer(payload, dtype=np.dtype(NUMPY_TYPES[fields["type"]]).newbyteorder(
-        "<" if fields.get("endian", "little") == "little" else ">")).reshape(list(reversed(sizes)))
-    vectors = [np.array([float(v) for v in axis.strip("()").split(",")])
-               for axis in re.findall(r"\([^)]*\)", fields.get("space directions", ""))]
-    spacing = np.array([np.linalg.norm(v) for v in vectors])
-    direction = np.stack([v / n for v, n in zip(vectors, spacing)], axis=1) if vectors else None
-    origin = np.array([float(v) for v in fields.get("space origin", "()").strip("()").split(",")])
-    return array, fields, spacing, origin, direction
 
 
 # ------------------------------------------------------------------------------------------ schema of the XML
