@@ -212,6 +212,16 @@ protected:
   void
   BeforeThreadedGenerateData() override;
 
+  /** As ImageSource's, but a volume is split into fewer, thicker slabs of slices (WorkUnitsFor). */
+  void
+  GenerateData() override;
+
+  /** Work units for a region: the filter's NumberOfWorkUnits for images; for a volume at most one slab per thread
+   * unless the slabs stay at least four windows thick, because every slab reads and converts `2 r` padding slices
+   * more. */
+  ThreadIdType
+  WorkUnitsFor(const OutputImageRegionType & region) const;
+
   void
   DynamicThreadedGenerateData(const OutputImageRegionType & outputRegion) override;
 

@@ -68,9 +68,10 @@ ConsecutiveRun(const std::vector<IndexValueType> & indices)
 
 /** The window of one output plane as rows of two images, x and y, converted to double.
  *
- * The output region is swept along its outermost axis (rows in 2D, slices in 3D). A ring of `taps` padded, mirrored
- * input planes along that axis (one padded row in 2D, one padded slice in 3D, the padded row in 1D) keeps the working
- * set small: each input plane is converted once and every output row reads its window rows from the ring. */
+ * The output region is swept along its outermost axis (rows in 2D, slices in 3D; in 3D MomentPlaneGroup output
+ * slices at a time). A ring of `taps` (3D: `taps + MomentPlaneGroup - 1`) padded, mirrored input planes along that axis
+ * (one padded row in 2D, one padded slice in 3D, the padded row in 1D) keeps the working set small: each input plane is
+ * converted once and every output row reads its window rows from the ring. */
 template<typename TInputImage>
 class PlaneRing
 {
@@ -82,9 +83,10 @@ public:
 
   PlaneRing(const TInputImage * x, const TInputImage * y, const RegionType & outputRegion, IndexValueType radius);
 
-  /** Converts the input planes that output plane `outer` needs and the ring does not hold yet. */
+  /** Converts the input planes that output planes `outer` .. `outer + planes - 1` need and the ring does not hold yet.
+   */
   void
-  Load(std::size_t outer);
+  Load(std::size_t outer, std::size_t planes);
 
   /** Padded row `row` (along axis 1 in 3D, else 0) of padded plane `paddedOuter` of image 0 (x) or 1 (y). */
   const double *
@@ -136,6 +138,10 @@ PlaneRing<TInputImage>::PlaneRing(const TInputImage * x,
   m_RowsPerPlane = Dimension == 3 ? m_SampleIndex[1].size() : 1;
   m_PlaneSize = m_PaddedWidth * m_RowsPerPlane;
   m_Slots = Dimension >= 2 ? 2 * static_cast<std::size_t>(radius) + 1 : 1;
+  if (Dimension == 3)
+  {
+    m_Slots += SSIMKernel::MomentPlaneGroup - 1;
+  }
   m_SlotHolds.assign(m_Slots, -1);
   for (unsigned int i = 0; i < 2; ++i)
   {
@@ -153,9 +159,10 @@ PlaneRing<TInputImage>::PlaneRing(const TInputImage * x,
 
 template<typename TInputImage>
 void
-PlaneRing<TInputImage>::Load(std::size_t outer)
+PlaneRing<TInputImage>::Load(std::size_t outer, std::size_t planes)
 {
-  for (std::size_t k = 0; k < m_Slots; ++k)
+  const std::size_t needed = m_Slots - (Dimension == 3 ? SSIMKernel::MomentPlaneGroup - planes : 0);
+  for (std::size_t k = 0; k < needed; ++k)
   {
     const std::size_t padded = outer + k;
     const std::size_t slot = padded % m_Slots;
@@ -267,59 +274,75 @@ private:
  *
  * In 1D and 2D the kernel takes the input rows of the window directly. In 3D the window is applied one axis at a
  * time: the rows of the window's slices at one padded row are first combined along the outermost axis into a moment
- * block (x, y, x^2, y^2, xy), kept in a ring and reused by every output row that needs it; groups of output rows then
- * combine their blocks along axis 1 and filter along x. */
+ * block (x, y, x^2, y^2, xy) for each of up to MomentPlaneGroup output slices at once, kept in a ring and reused by
+ * every output row that needs it; groups of output rows then combine their blocks along axis 1 and filter along x. */
 template<typename TInputImage, typename TOutputImage>
 class WindowRows
 {
 public:
   static constexpr unsigned int Dimension = TInputImage::ImageDimension;
   static constexpr std::size_t  Group = Dimension == 3 ? SSIMKernel::MomentRowGroup : 1;
+  static constexpr std::size_t  PlaneGroup = Dimension == 3 ? SSIMKernel::MomentPlaneGroup : 1;
   using OutputPixelType = typename TOutputImage::PixelType;
 
   WindowRows(SSIMKernel::WeightsType weights, const SSIMKernel::Constants & constants, std::size_t width)
       : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width), m_Taps(m_Weights.size())
   {
-    m_XRows.resize(m_Taps);
-    m_YRows.resize(m_Taps);
+    m_XRows.resize(m_Taps + PlaneGroup - 1);
+    m_YRows.resize(m_Taps + PlaneGroup - 1);
     m_Scratch.resize(SSIMKernel::ScratchSize(width, m_Taps, Group));
     if (Dimension == 3)
     {
       const std::size_t slots = m_Taps + Group - 1;
       m_BlockSize = 5 * (width + m_Taps - 1);
-      m_Blocks.resize(slots * m_BlockSize);
+      m_Blocks.resize(slots * PlaneGroup * m_BlockSize);
       m_BlockPointers.resize(slots);
+      m_PlaneBlockPointers.resize(slots);
       m_BlockHolds.assign(slots, { -1, -1 });
     }
   }
 
-  /** Writes the `rows` output rows (along axis 1 in 3D; 1 otherwise) of output plane `outer`. */
+  /** Writes the `rows` output rows (along axis 1 in 3D; 1 otherwise) of output planes `outer` .. `outer + planes - 1`
+   * (planes <= PlaneGroup). */
   void
-  ComputePlane(const PlaneRing<TInputImage> &           ring,
-               std::size_t                              outer,
-               std::size_t                              rows,
-               const OutputRows<TOutputImage> &         outputs)
+  ComputePlanes(const PlaneRing<TInputImage> &   ring,
+                std::size_t                      outer,
+                std::size_t                      planes,
+                std::size_t                      rows,
+                const OutputRows<TOutputImage> & outputs)
   {
     for (std::size_t row = 0; row < rows; row += Group)
     {
-      const std::size_t                          count = std::min(Group, rows - row);
-      SSIMKernel::OutputRow<OutputPixelType>     out[Group];
-      for (std::size_t r = 0; r < count; ++r)
+      const std::size_t count = std::min(Group, rows - row);
+      if (Dimension != 3)
       {
-        out[r] = outputs.At(outer, row + r);
+        this->ComputeRow(ring, outer, outputs.At(outer, row));
+        continue;
       }
-      if (Dimension == 3)
+      for (std::size_t k = 0; k < m_Taps + count - 1; ++k)
       {
+        m_BlockPointers[k] = this->MomentBlocks(ring, outer, planes, row + k);
+      }
+      for (std::size_t p = 0; p < planes; ++p)
+      {
+        SSIMKernel::OutputRow<OutputPixelType> out[Group];
+        for (std::size_t r = 0; r < count; ++r)
+        {
+          out[r] = outputs.At(outer + p, row + r);
+        }
         for (std::size_t k = 0; k < m_Taps + count - 1; ++k)
         {
-          m_BlockPointers[k] = this->MomentBlock(ring, outer, row + k);
+          m_PlaneBlockPointers[k] = m_BlockPointers[k] + p * m_BlockSize;
         }
-        m_Sum += SSIMKernel::ComputeRowsFromMoments<OutputPixelType>(
-          m_BlockPointers.data(), m_Weights.data(), m_Taps, count, m_Weights, m_Width, m_Constants, out, m_Scratch.data());
-      }
-      else
-      {
-        this->ComputeRow(ring, outer, out[0]);
+        m_Sum += SSIMKernel::ComputeRowsFromMoments<OutputPixelType>(m_PlaneBlockPointers.data(),
+                                                                     m_Weights.data(),
+                                                                     m_Taps,
+                                                                     count,
+                                                                     m_Weights,
+                                                                     m_Width,
+                                                                     m_Constants,
+                                                                     out,
+                                                                     m_Scratch.data());
       }
     }
   }
@@ -354,26 +377,32 @@ private:
                                                      m_Scratch.data());
   }
 
-  /** The moment block of padded row `paddedRow` of output plane `outer`, computed unless the ring holds it. */
+  /** The moment blocks of padded row `paddedRow` of output planes `outer` .. `outer + planes - 1`, one after the
+   * other, computed unless the ring holds them. */
   const double *
-  MomentBlock(const PlaneRing<TInputImage> & ring, std::size_t outer, std::size_t paddedRow)
+  MomentBlocks(const PlaneRing<TInputImage> & ring, std::size_t outer, std::size_t planes, std::size_t paddedRow)
   {
-    const std::size_t slot = paddedRow % m_BlockHolds.size();
-    double *          block = m_Blocks.data() + slot * m_BlockSize;
+    const std::size_t                               slot = paddedRow % m_BlockHolds.size();
+    double *                                        first = m_Blocks.data() + slot * PlaneGroup * m_BlockSize;
     const std::pair<IndexValueType, IndexValueType> key{ static_cast<IndexValueType>(outer),
                                                          static_cast<IndexValueType>(paddedRow) };
     if (m_BlockHolds[slot] != key)
     {
-      for (std::size_t kz = 0; kz < m_Taps; ++kz)
+      double * blocks[PlaneGroup];
+      for (std::size_t p = 0; p < planes; ++p)
+      {
+        blocks[p] = first + p * m_BlockSize;
+      }
+      for (std::size_t kz = 0; kz < m_Taps + planes - 1; ++kz)
       {
         m_XRows[kz] = ring.Row(0, outer + kz, paddedRow);
         m_YRows[kz] = ring.Row(1, outer + kz, paddedRow);
       }
       SSIMKernel::AccumulateMoments(
-        m_XRows.data(), m_YRows.data(), m_Weights.data(), m_Taps, m_Width + m_Taps - 1, block);
+        m_XRows.data(), m_YRows.data(), m_Weights.data(), m_Taps, planes, m_Width + m_Taps - 1, blocks);
       m_BlockHolds[slot] = key;
     }
-    return block;
+    return first;
   }
 
   const SSIMKernel::WeightsType                          m_Weights;
@@ -386,6 +415,7 @@ private:
   std::size_t                                            m_BlockSize{ 0 };
   std::vector<double>                                    m_Blocks;
   std::vector<const double *>                            m_BlockPointers;
+  std::vector<const double *>                            m_PlaneBlockPointers;
   std::vector<std::pair<IndexValueType, IndexValueType>> m_BlockHolds;
   double                                                 m_Sum{ 0.0 };
 };
@@ -543,6 +573,37 @@ SSIMImageFilter<TInputImage, TOutputImage>::BeforeThreadedGenerateData()
 
 template<typename TInputImage, typename TOutputImage>
 void
+SSIMImageFilter<TInputImage, TOutputImage>::GenerateData()
+{
+  this->AllocateOutputs();
+  this->BeforeThreadedGenerateData();
+  const OutputImageRegionType region = this->GetOutput()->GetRequestedRegion();
+  MultiThreaderBase *         threader = this->GetMultiThreader();
+  threader->SetNumberOfWorkUnits(this->WorkUnitsFor(region));
+  threader->SetUpdateProgress(this->GetThreaderUpdateProgress());
+  threader->template ParallelizeImageRegion<ImageDimension>(
+    region, [this](const OutputImageRegionType & piece) { this->DynamicThreadedGenerateData(piece); }, this);
+  this->AfterThreadedGenerateData();
+}
+
+template<typename TInputImage, typename TOutputImage>
+ThreadIdType
+SSIMImageFilter<TInputImage, TOutputImage>::WorkUnitsFor(const OutputImageRegionType & region) const
+{
+  const ThreadIdType units = this->GetNumberOfWorkUnits();
+  if (ImageDimension != 3)
+  {
+    return units;
+  }
+  const SizeValueType taps = 2 * this->GetWindowRadius() + 1;
+  const SizeValueType thickSlabs = region.GetSize(ImageDimension - 1) / (4 * taps);
+  const SizeValueType threads = this->GetMultiThreader()->GetMaximumNumberOfThreads();
+  return static_cast<ThreadIdType>(
+    std::max<SizeValueType>(1, std::min<SizeValueType>(units, std::max(threads, thickSlabs))));
+}
+
+template<typename TInputImage, typename TOutputImage>
+void
 SSIMImageFilter<TInputImage, TOutputImage>::AllocateOutputs()
 {
   for (unsigned int i = 0; i < 4; ++i)
@@ -606,7 +667,8 @@ SSIMImageFilter<TInputImage, TOutputImage>::DynamicThreadedGenerateData(const Ou
   {
     constexpr std::size_t ringBytes = std::size_t{ 6 } << 20;
     const std::size_t     taps = 2 * static_cast<std::size_t>(radius) + 1;
-    const std::size_t     rowBytes = 2 * taps * (outputRegion.GetSize(0) + taps - 1) * sizeof(double);
+    const std::size_t     slices = taps + SSIMKernel::MomentPlaneGroup - 1;
+    const std::size_t     rowBytes = 2 * slices * (outputRegion.GetSize(0) + taps - 1) * sizeof(double);
     // At least 4 taps of rows, and whole groups of rows for the window along axis 1.
     const std::size_t group = SSIMKernel::MomentRowGroup;
     rowsPerStrip = std::max<std::size_t>(4 * taps, ringBytes / rowBytes - (taps - 1)) / group * group;
@@ -635,10 +697,12 @@ SSIMImageFilter<TInputImage, TOutputImage>::GenerateStrip(const OutputImageRegio
 
   const std::size_t planes = ImageDimension >= 2 ? outputRegion.GetSize(ImageDimension - 1) : 1;
   const std::size_t rowsPerPlane = ImageDimension == 3 ? outputRegion.GetSize(1) : 1;
-  for (std::size_t outer = 0; outer < planes; ++outer)
+  const std::size_t planeGroup = ImageDimension == 3 ? SSIMKernel::MomentPlaneGroup : 1;
+  for (std::size_t outer = 0; outer < planes; outer += planeGroup)
   {
-    ring.Load(outer);
-    window.ComputePlane(ring, outer, rowsPerPlane, outputs);
+    const std::size_t count = std::min(planeGroup, planes - outer);
+    ring.Load(outer, count);
+    window.ComputePlanes(ring, outer, count, rowsPerPlane, outputs);
   }
   this->AddRegionResult(window.GetSum(), ring.FoundNaN(), outputRegion.GetNumberOfPixels());
 }

@@ -92,16 +92,23 @@ ComputeRow(const double * const *     xRows,
            const OutputRow<TOutput> & out,
            double *                   scratch);
 
-/** The window along the outermost axis of a volume, applied once per padded row: weighted sums of x, y, x^2, y^2 and
- * xy over `rowCount` rows at each of `length` columns, written to `moments` as five rows of `length` doubles, one
- * after the other (a "moment block"). */
+/** Output planes grouped in the window along the outermost axis of a volume: each input row is loaded once per
+ * group. */
+constexpr unsigned int MomentPlaneGroup = 2;
+
+/** The window along the outermost axis of a volume, applied once per padded row for `planes` (1 ..
+ * MomentPlaneGroup) consecutive output planes: `xRows` and `yRows` hold the rows of `rowCount + planes - 1`
+ * consecutive padded input planes at one padded row, and moment block p sums the weighted x, y, x^2, y^2 and xy of
+ * rows p .. p + rowCount - 1 at each of `length` columns into `moments[p]`, five rows of `length` doubles one after the
+ * other. A block's values do not depend on the number of planes computed with it. */
 SSIMAutoencoder_EXPORT void
 AccumulateMoments(const double * const * xRows,
                   const double * const * yRows,
                   const double *         rowWeights,
                   std::size_t            rowCount,
+                  std::size_t            planes,
                   std::size_t            length,
-                  double *               moments);
+                  double * const *       moments);
 
 /** Output rows grouped in the window along axis 1 of a volume: each moment block is loaded once per group. */
 constexpr unsigned int MomentRowGroup = 4;

@@ -247,8 +247,8 @@ template<typename T, unsigned int VRows>
 SSIM_KERNEL_INLINE void
 SumBlocksAt(const double * const * blocks,
             const double * __restrict weights,
-            std::size_t     taps,
-            std::size_t     i,
+            std::size_t      taps,
+            std::size_t      i,
             double * const * out)
 {
   T acc[VRows];
@@ -279,8 +279,8 @@ template<unsigned int VRows>
 SSIM_KERNEL_CLONES void
 SumMomentBlocks(const double * const * blocks,
                 const double * __restrict weights,
-                std::size_t     taps,
-                std::size_t     length,
+                std::size_t      taps,
+                std::size_t      length,
                 double * const * out)
 {
   std::size_t i = 0;
@@ -341,6 +341,99 @@ struct WindowMoments
   T YY;
   T XY;
 };
+
+// acc + w v. Fused for single columns: the compiler may otherwise vectorise a column's sum over the rows with
+// separate products and sums in one grouping of planes and not in another, and a voxel's value would depend on how the
+// volume was split.
+SSIM_KERNEL_INLINE double
+MultiplyAdd(double acc, double w, double v)
+{
+  return std::fma(w, v, acc);
+}
+
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+SSIM_KERNEL_INLINE Vector
+MultiplyAdd(const Vector & acc, double w, const Vector & v)
+{
+  return acc + w * v;
+}
+#endif
+
+// The window along the outermost axis of a volume at column i (a block of columns for T = Vector) for VPlanes
+// consecutive output planes at once: plane p sums input rows p .. p + taps - 1. Each input row is loaded, and its
+// products formed, once for all the planes it contributes to, which halves the reads of the pass for two planes.
+template<typename T, unsigned int VPlanes>
+SSIM_KERNEL_INLINE void
+PlaneMomentsAt(const double * const * xRows,
+               const double * const * yRows,
+               const double * __restrict weights,
+               std::size_t     taps,
+               std::size_t     i,
+               const Moments * out)
+{
+  WindowMoments<T> acc[VPlanes];
+  for (unsigned int p = 0; p < VPlanes; ++p)
+  {
+    acc[p] = WindowMoments<T>{ T{}, T{}, T{}, T{}, T{} };
+  }
+  for (std::size_t j = 0; j < taps + VPlanes - 1; ++j)
+  {
+    const T x = LoadAs<T>(xRows[j] + i);
+    const T y = LoadAs<T>(yRows[j] + i);
+    const T xx = x * x;
+    const T yy = y * y;
+    const T xy = x * y;
+    for (unsigned int p = 0; p < VPlanes; ++p)
+    {
+      if (j >= p && j - p < taps)
+      {
+        const double w = weights[j - p];
+        acc[p].X = MultiplyAdd(acc[p].X, w, x);
+        acc[p].Y = MultiplyAdd(acc[p].Y, w, y);
+        acc[p].XX = MultiplyAdd(acc[p].XX, w, xx);
+        acc[p].YY = MultiplyAdd(acc[p].YY, w, yy);
+        acc[p].XY = MultiplyAdd(acc[p].XY, w, xy);
+      }
+    }
+  }
+  for (unsigned int p = 0; p < VPlanes; ++p)
+  {
+    StoreAt(out[p].X + i, acc[p].X);
+    StoreAt(out[p].Y + i, acc[p].Y);
+    StoreAt(out[p].XX + i, acc[p].XX);
+    StoreAt(out[p].YY + i, acc[p].YY);
+    StoreAt(out[p].XY + i, acc[p].XY);
+  }
+}
+
+// The window along the outermost axis of a volume for VPlanes output planes: moment block p of `length` columns
+// from rows p .. p + taps - 1.
+template<unsigned int VPlanes>
+SSIM_KERNEL_CLONES void
+PlaneMoments(const double * const * xRows,
+             const double * const * yRows,
+             const double * __restrict weights,
+             std::size_t      taps,
+             std::size_t      length,
+             double * const * blocks)
+{
+  Moments out[VPlanes];
+  for (unsigned int p = 0; p < VPlanes; ++p)
+  {
+    out[p] = MomentRows(blocks[p], length);
+  }
+  std::size_t i = 0;
+#if SSIM_KERNEL_VECTOR_EXTENSIONS
+  for (; i + Block <= length; i += Block)
+  {
+    PlaneMomentsAt<Vector, VPlanes>(xRows, yRows, weights, taps, i, out);
+  }
+#endif
+  for (; i < length; ++i)
+  {
+    PlaneMomentsAt<double, VPlanes>(xRows, yRows, weights, taps, i, out);
+  }
+}
 
 // The window along x applied to the five vertical moment rows at once, so the sums stay in registers.
 template<typename T>
@@ -650,10 +743,19 @@ AccumulateMoments(const double * const * xRows,
                   const double * const * yRows,
                   const double *         rowWeights,
                   std::size_t            rowCount,
+                  std::size_t            planes,
                   std::size_t            length,
-                  double *               moments)
+                  double * const *       moments)
 {
-  VerticalMoments(xRows, yRows, rowWeights, rowCount, length, MomentRows(moments, length));
+  if (planes == MomentPlaneGroup)
+  {
+    PlaneMoments<MomentPlaneGroup>(xRows, yRows, rowWeights, rowCount, length, moments);
+    return;
+  }
+  for (std::size_t p = 0; p < planes; ++p)
+  {
+    PlaneMoments<1>(xRows + p, yRows + p, rowWeights, rowCount, length, moments + p);
+  }
 }
 
 template<typename TOutput>
@@ -669,7 +771,7 @@ ComputeRow(const double * const *     xRows,
            double *                   scratch)
 {
   const std::size_t paddedWidth = width + wx.size() - 1;
-  AccumulateMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, scratch);
+  VerticalMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, MomentRows(scratch, paddedWidth));
   return HorizontalAndCombine(scratch, scratch + 5 * paddedWidth, wx, width, constants, out);
 }
 

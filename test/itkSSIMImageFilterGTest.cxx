@@ -25,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <random>
 #include <string>
@@ -556,19 +557,20 @@ TEST(SSIMImageFilter, VolumesAreFilteredOneAxisAtATimeAndAgreeWithTheFullWindow)
   // need it). Against the definition with the full 7 x 7 x 7 Gaussian window and mirrored borders, for every voxel:
   // a volume wider than the vector blocks, with a remainder, thinner than the window along z, split among threads,
   // with the component maps and with exponents other than one.
-  const itk::Size<3> size{ { 29, 11, 3 } };
-  const auto         a = RandomImage<Float3>(size, 31);
-  const auto         b = RandomImage<Float3>(size, 32);
-  const auto         filter = RunSSIM<Float3>(a, b, [](auto & f) {
+  const itk::Size<3>                             size{ { 29, 11, 3 } };
+  const auto                                     a = RandomImage<Float3>(size, 31);
+  const auto                                     b = RandomImage<Float3>(size, 32);
+  const auto                                     filter = RunSSIM<Float3>(a, b, [](auto & f) {
     f.SetGaussianSigma(1.2);
     f.SetWindowSize(7);
     f.SetLuminanceExponent(2.0);
+    f.GetMultiThreader()->SetMaximumNumberOfThreads(3);
     f.SetNumberOfWorkUnits(3);
   });
-  const auto         weights = itk::SSIMKernel::GaussianWeights(1.2, 3);
-  const double       c1 = 1e-4;
-  const double       c2 = 9e-4;
-  double             largest = 0.0;
+  const auto                                     weights = itk::SSIMKernel::GaussianWeights(1.2, 3);
+  const double                                   c1 = 1e-4;
+  const double                                   c2 = 9e-4;
+  double                                         largest = 0.0;
   itk::ImageRegionConstIteratorWithIndex<Float3> it(filter->GetOutput(), filter->GetOutput()->GetBufferedRegion());
   for (; !it.IsAtEnd(); ++it)
   {
@@ -606,4 +608,83 @@ TEST(SSIMImageFilter, VolumesAreFilteredOneAxisAtATimeAndAgreeWithTheFullWindow)
     largest = std::max(largest, std::abs(contrast - filter->GetContrastOutput()->GetPixel(it.GetIndex())));
   }
   EXPECT_LT(largest, 1e-6);
+}
+
+namespace {
+// An SSIMImageFilter that counts the pieces (work units) it computes; double output, so that no difference is
+// rounded away.
+class PieceCountingSSIM : public itk::SSIMImageFilter<Float3, itk::Image<double, 3>>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(PieceCountingSSIM);
+  using Self = PieceCountingSSIM;
+  using Superclass = itk::SSIMImageFilter<Float3, itk::Image<double, 3>>;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+
+  std::atomic<unsigned int> Pieces{ 0 };
+
+protected:
+  PieceCountingSSIM() = default;
+
+  void
+  DynamicThreadedGenerateData(const OutputImageRegionType & region) override
+  {
+    ++Pieces;
+    Superclass::DynamicThreadedGenerateData(region);
+  }
+};
+
+PieceCountingSSIM::Pointer
+RunCountingPieces(const Float3 * a, const Float3 * b, unsigned int threads, unsigned int workUnits)
+{
+  auto filter = PieceCountingSSIM::New();
+  filter->SetInput1(a);
+  filter->SetInput2(b);
+  filter->GetMultiThreader()->SetMaximumNumberOfThreads(threads);
+  filter->SetNumberOfWorkUnits(workUnits);
+  filter->Update();
+  return filter;
+}
+} // namespace
+
+TEST(SSIMImageFilter, VolumesGiveTheSameMapHoweverTheSlicesAreSplit)
+{
+  // The window along z is applied to two output slices at once (a single slice at an odd end). The same map, bit for
+  // bit, from one piece (six pairs and a single slice) and from five slabs of 3, 3, 3, 2 and 2 slices.
+  const itk::Size<3> size{ { 37, 17, 13 } };
+  const auto         a = RandomImage<Float3>(size, 41);
+  const auto         b = RandomImage<Float3>(size, 42);
+  const auto         whole = RunCountingPieces(a, b, 1, 1);
+  const auto         slabs = RunCountingPieces(a, b, 5, 5);
+  EXPECT_EQ(whole->Pieces, 1u);
+  EXPECT_EQ(slabs->Pieces, 5u);
+  std::size_t differ = 0;
+  using Double3 = itk::Image<double, 3>;
+  itk::ImageRegionConstIterator<Double3> p(whole->GetOutput(), whole->GetOutput()->GetBufferedRegion());
+  itk::ImageRegionConstIterator<Double3> q(slabs->GetOutput(), slabs->GetOutput()->GetBufferedRegion());
+  for (; !p.IsAtEnd(); ++p, ++q)
+  {
+    differ += p.Get() != q.Get();
+  }
+  EXPECT_EQ(differ, 0u);
+  EXPECT_NEAR(whole->GetMeanSSIM(), slabs->GetMeanSSIM(), 1e-12); // partial sums add up in another order
+}
+
+TEST(SSIMImageFilter, VolumesAreSplitIntoAtMostOneSlabPerThreadUnlessSlabsStayThick)
+{
+  // Every slab reads 2 r padding slices more, so a volume gets at most one slab per thread, or more slabs as long as
+  // each stays four windows (44 slices for 11 taps) thick; never more than the filter's work units. (A thread pool
+  // does not shrink: the threads a filter reports can exceed those asked for.)
+  const auto thin = RandomImage<Float3>(itk::Size<3>{ { 6, 5, 87 } }, 43);
+  const auto thick = RandomImage<Float3>(itk::Size<3>{ { 6, 5, 132 } }, 44);
+  for (const unsigned int threads : { 2u, 3u })
+  {
+    const auto         thinRun = RunCountingPieces(thin, thin, threads, 8);
+    const auto         thickRun = RunCountingPieces(thick, thick, threads, 8);
+    const unsigned int reported = thinRun->GetMultiThreader()->GetMaximumNumberOfThreads();
+    EXPECT_EQ(thinRun->Pieces, std::min(8u, reported));
+    EXPECT_EQ(thickRun->Pieces, std::min(8u, std::max(reported, 3u)));
+    EXPECT_EQ(RunCountingPieces(thick, thick, threads, 2)->Pieces, 2u);
+  }
 }
