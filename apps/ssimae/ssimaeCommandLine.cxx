@@ -286,6 +286,17 @@ ArgumentParser::GetNonNegativeInteger(const std::string & name) const
   return static_cast<unsigned long>(value);
 }
 
+unsigned int
+ArgumentParser::GetAxis() const
+{
+  const auto axis = this->GetNonNegativeInteger("axis");
+  if (axis > 2)
+  {
+    throw UsageError("--axis must be 0, 1 or 2");
+  }
+  return static_cast<unsigned int>(axis);
+}
+
 bool
 ArgumentParser::GetFlag(const std::string & name) const
 {

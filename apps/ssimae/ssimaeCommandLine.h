@@ -93,6 +93,9 @@ public:
   /** An integer >= 0 (seeds, counts, areas); UsageError naming the option otherwise -- never wrapped or clamped. */
   unsigned long
   GetNonNegativeInteger(const std::string & name) const;
+  /** The slice axis of volumes (--axis): 0, 1 or 2; UsageError otherwise. */
+  unsigned int
+  GetAxis() const;
   bool
   GetFlag(const std::string & name) const;
   std::vector<std::string>

@@ -28,14 +28,21 @@
 namespace ssimae {
 
 /** One labelled test image: its mask is empty for a defect-free image; Residual optionally names a precomputed
- * residual map. */
+ * residual map. A volume's slices along Axis are test images of their own (Slice >= 0; the mask and residual files
+ * are then volumes of the same size, cut the same way). */
 struct TestCase
 {
-  std::string Image;
-  std::string Mask;
-  std::string Residual;
-  std::string Category;
+  std::string  Image;
+  std::string  Mask;
+  std::string  Residual;
+  std::string  Category;
+  long long    Slice{ -1 };
+  unsigned int Axis{ 2 };
 };
+
+/** The case's image file, with "[axis A slice K]" for a slice of a volume. */
+std::string
+CaseName(const TestCase & testCase);
 
 /** Test cases of a data set in MVTec AD layout (DIR/test/<category>/..., DIR/ground_truth/<category>/*_mask.png). */
 std::vector<TestCase>
@@ -111,6 +118,9 @@ private:
   unsigned int                      m_WindowSize;
   Model *                           m_Model{ nullptr };
   std::vector<FloatImage2::Pointer> m_Cache;
+  /** The slices of the last residual volume read (its cases come one slice after the other). */
+  std::string                       m_SlicedFile;
+  std::vector<FloatImage2::Pointer> m_FileSlices;
 };
 
 } // namespace ssimae

@@ -23,6 +23,7 @@
 #include "ssimaeOptions.h"
 #include "ssimaePipeline.h"
 #include "ssimaePlot.h"
+#include "ssimaeSegmentation.h"
 #include "ssimaeTextFiles.h"
 
 #include "itkImageFileWriter.h"
@@ -77,29 +78,35 @@ Stem(const std::string & name)
   return dot == std::string::npos ? name : name.substr(0, dot);
 }
 
-MaskImage::Pointer
-ReadMask(const std::string & path, double maskThreshold)
+// The defect masks of a mask file: the image, or the slices of a volume along `axis`; pixels > maskThreshold are 1.
+std::vector<MaskImage::Pointer>
+ReadMasks(const std::string & path, double maskThreshold, unsigned int axis)
 {
-  FloatImage2::Pointer image;
+  std::vector<FloatImage2::Pointer> images;
   try
   {
-    image = ReadFloatImage<2>(path);
+    images = ReadImageOrSlices(path, axis);
   }
   catch (const CommandError & error)
   {
     throw CommandError(std::string("defect mask: ") + error.what());
   }
-  auto       mask = MaskImage::New();
-  mask->CopyInformation(image);
-  mask->SetRegions(image->GetLargestPossibleRegion());
-  mask->Allocate();
-  itk::ImageRegionConstIterator<FloatImage2> in(image, image->GetLargestPossibleRegion());
-  itk::ImageRegionIterator<MaskImage>        out(mask, mask->GetLargestPossibleRegion());
-  for (; !in.IsAtEnd(); ++in, ++out)
+  std::vector<MaskImage::Pointer> masks;
+  for (const auto & image : images)
   {
-    out.Set(in.Get() > maskThreshold ? 1 : 0);
+    auto mask = MaskImage::New();
+    mask->CopyInformation(image);
+    mask->SetRegions(image->GetLargestPossibleRegion());
+    mask->Allocate();
+    itk::ImageRegionConstIterator<FloatImage2> in(image, image->GetLargestPossibleRegion());
+    itk::ImageRegionIterator<MaskImage>        out(mask, mask->GetLargestPossibleRegion());
+    for (; !in.IsAtEnd(); ++in, ++out)
+    {
+      out.Set(in.Get() > maskThreshold ? 1 : 0);
+    }
+    masks.push_back(mask);
   }
-  return mask;
+  return masks;
 }
 
 } // namespace
@@ -211,6 +218,7 @@ struct EvaluateSettings
   std::vector<double> ReferenceSigmas;
   std::string         Residual;
   unsigned int        WindowSize{ 11 };
+  unsigned int        Axis{ 2 };
 
   bool
   HaveThreshold() const
@@ -257,6 +265,8 @@ DeclareEvaluateOptions(ArgumentParser & arguments)
                       "image score = maximum of the residual smoothed with a Gaussian of S px (0: plain maximum)",
                       "4");
   arguments.AddOption("window-size", "K", "SSIM window of the residual (Gaussian, sigma 1.5)", "11");
+  arguments.AddOption(
+    "axis", "0|1|2", "volumes (with volume masks): each slice along this axis is a test image of its own", "2");
 }
 
 namespace {
@@ -297,6 +307,7 @@ ReadEvaluateSettings(const ArgumentParser & arguments)
   }
   settings.Residual = arguments.Has("residual") ? arguments.GetString("residual") : "";
   settings.WindowSize = static_cast<unsigned int>(arguments.GetPositiveInteger("window-size"));
+  settings.Axis = arguments.GetAxis();
   return settings;
 }
 
@@ -342,76 +353,116 @@ KeepCategoriesWithDefects(TestSet & set)
   set.Categories = kept;
 }
 
-MaskImage::Pointer
-ReadCaseMask(const TestCase & testCase, const FloatImage2 * image, double maskThreshold)
+// The masks of a case's images (`images`: the image, or the slices of a volume): read from its mask file, which must
+// cut into as many images of the same sizes, or empty for a defect-free case.
+std::vector<MaskImage::Pointer>
+ReadCaseMasks(const TestCase & testCase, const std::vector<FloatImage2::Pointer> & images, double maskThreshold)
 {
+  std::vector<MaskImage::Pointer> masks;
   if (testCase.Mask.empty())
   {
-    auto mask = MaskImage::New();
-    mask->SetRegions(image->GetLargestPossibleRegion());
-    mask->Allocate(true);
-    return mask;
+    for (const auto & image : images)
+    {
+      auto mask = MaskImage::New();
+      mask->SetRegions(image->GetLargestPossibleRegion());
+      mask->Allocate(true);
+      masks.push_back(mask);
+    }
+    return masks;
   }
-  auto mask = ReadMask(testCase.Mask, maskThreshold);
-  if (mask->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
+  masks = ReadMasks(testCase.Mask, maskThreshold, testCase.Axis);
+  if (masks.size() != images.size())
   {
-    std::ostringstream message;
-    message << "mask '" << testCase.Mask << "' is " << mask->GetLargestPossibleRegion().GetSize() << " but image '"
-            << testCase.Image << "' is " << image->GetLargestPossibleRegion().GetSize();
-    throw CommandError(message.str());
+    throw CommandError("mask '" + testCase.Mask + "' has " + std::to_string(masks.size()) + " slice(s) along axis " +
+                       std::to_string(testCase.Axis) + " but image '" + testCase.Image + "' has " +
+                       std::to_string(images.size()));
   }
-  return mask;
+  for (std::size_t k = 0; k < masks.size(); ++k)
+  {
+    if (masks[k]->GetLargestPossibleRegion().GetSize() != images[k]->GetLargestPossibleRegion().GetSize())
+    {
+      std::ostringstream message;
+      message << "mask '" << testCase.Mask << "' is " << masks[k]->GetLargestPossibleRegion().GetSize()
+              << " but image '" << testCase.Image << "' is " << images[k]->GetLargestPossibleRegion().GetSize()
+              << (images.size() > 1 ? " in each slice" : "");
+      throw CommandError(message.str());
+    }
+  }
+  return masks;
 }
 
-// Reads every case, computes its residual maps and adds them to `evaluation`.
+// Computes the residual map of one test image (a 2D file or one slice of a volume) and adds the image to `set` and
+// `evaluation`.
+void
+AddTestImage(const TestCase &              testCase,
+             FloatImage2::Pointer          image,
+             MaskImage::Pointer            mask,
+             const EvaluateSettings &      settings,
+             ResidualSource &              residuals,
+             itk::SegmentationEvaluation * evaluation,
+             TestSet &                     set)
+{
+  const auto residual = residuals.Compute(image, testCase);
+  if (residual->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
+  {
+    std::ostringstream message;
+    message << "residual map " << (testCase.Residual.empty() ? "" : "'" + testCase.Residual + "' ") << "is "
+            << residual->GetLargestPossibleRegion().GetSize() << " but image '" << CaseName(testCase) << "' is "
+            << image->GetLargestPossibleRegion().GetSize();
+    throw CommandError(message.str());
+  }
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  try
+  {
+    evaluation->AddImage(
+      residual->GetBufferPointer(), mask->GetBufferPointer(), { { size[0], size[1], 1 } }, CaseName(testCase));
+  }
+  catch (const itk::ExceptionObject & error)
+  {
+    throw CommandError(error.GetDescription());
+  }
+  for (std::size_t r = 0; r < settings.ReferenceSigmas.size(); ++r)
+  {
+    set.ReferenceMaps[r].push_back(residuals.Reference(image, settings.ReferenceSigmas[r]));
+  }
+  set.Cases.push_back(testCase);
+  set.Images.push_back(image);
+  set.Masks.push_back(mask);
+  if (testCase.Category != "good" &&
+      std::find(set.Categories.begin(), set.Categories.end(), testCase.Category) == set.Categories.end())
+  {
+    set.Categories.push_back(testCase.Category);
+  }
+}
+
+// Reads every case, computes its residual maps and adds them to `evaluation`; a volume's slices along the axis
+// become cases of their own.
 TestSet
-LoadTestSet(std::vector<TestCase>         cases,
+LoadTestSet(const std::vector<TestCase> & cases,
             const EvaluateSettings &      settings,
             ResidualSource &              residuals,
             itk::SegmentationEvaluation * evaluation)
 {
   TestSet set;
-  set.Cases = std::move(cases);
   set.ReferenceMaps.resize(settings.ReferenceSigmas.size());
   ProgressBar progress("evaluate");
-  for (std::size_t i = 0; i < set.Cases.size(); ++i)
+  for (std::size_t i = 0; i < cases.size(); ++i)
   {
-    const auto & testCase = set.Cases[i];
+    TestCase      testCase = cases[i];
     ImageFileInfo info;
-    const auto    image = ReadFloatImage<2>(testCase.Image, &info);
+    testCase.Axis = settings.Axis;
+    const auto images = ReadImageOrSlices(testCase.Image, settings.Axis, &info);
     RequireModelPixelType(testCase.Image, info, residuals.GetModel(), residuals.GetModelPath());
-    const auto mask = ReadCaseMask(testCase, image, settings.MaskThreshold);
-    const auto   residual = residuals.Compute(image, testCase);
-    if (residual->GetLargestPossibleRegion().GetSize() != image->GetLargestPossibleRegion().GetSize())
+    const auto masks = ReadCaseMasks(testCase, images, settings.MaskThreshold);
+    for (std::size_t k = 0; k < images.size(); ++k)
     {
-      std::ostringstream message;
-      message << "residual map " << (testCase.Residual.empty() ? "" : "'" + testCase.Residual + "' ") << "is "
-              << residual->GetLargestPossibleRegion().GetSize() << " but image '" << testCase.Image << "' is "
-              << image->GetLargestPossibleRegion().GetSize();
-      throw CommandError(message.str());
+      if (info.Dimension >= 3)
+      {
+        testCase.Slice = static_cast<long long>(k);
+      }
+      AddTestImage(testCase, images[k], masks[k], settings, residuals, evaluation, set);
     }
-    const auto size = image->GetLargestPossibleRegion().GetSize();
-    try
-    {
-      evaluation->AddImage(
-        residual->GetBufferPointer(), mask->GetBufferPointer(), { { size[0], size[1], 1 } }, testCase.Image);
-    }
-    catch (const itk::ExceptionObject & error)
-    {
-      throw CommandError(error.GetDescription());
-    }
-    for (std::size_t r = 0; r < settings.ReferenceSigmas.size(); ++r)
-    {
-      set.ReferenceMaps[r].push_back(residuals.Reference(image, settings.ReferenceSigmas[r]));
-    }
-    set.Images.push_back(image);
-    set.Masks.push_back(mask);
-    if (testCase.Category != "good" &&
-        std::find(set.Categories.begin(), set.Categories.end(), testCase.Category) == set.Categories.end())
-    {
-      set.Categories.push_back(testCase.Category);
-    }
-    progress.Update(static_cast<double>(i + 1) / static_cast<double>(set.Cases.size()), testCase.Image);
+    progress.Update(static_cast<double>(i + 1) / static_cast<double>(cases.size()), testCase.Image);
   }
   progress.Finish();
   KeepCategoriesWithDefects(set);
@@ -603,7 +654,7 @@ WritePerImage(const itk::SegmentationEvaluation * evaluation, const TestSet & se
   const auto & records = evaluation->GetImages();
   for (std::size_t i = 0; i < set.Cases.size(); ++i)
   {
-    text << CsvField(set.Cases[i].Image) << "," << CsvField(set.Cases[i].Category) << ","
+    text << CsvField(CaseName(set.Cases[i])) << "," << CsvField(set.Cases[i].Category) << ","
          << (records[i].Defective ? 1 : 0) << "," << FormatNumber(records[i].MaximumScore) << ","
          << FormatNumber(records[i].ImageScore) << "," << records[i].DefectPixels << "," << records[i].Regions;
     if (settings.HaveThreshold())
@@ -778,7 +829,7 @@ RunEvaluate(int argc, char * argv[])
     settings.Threshold = residuals.ModelThreshold();
   }
   auto          evaluation = settings.NewEvaluation();
-  const TestSet set = LoadTestSet(std::move(cases), settings, residuals, evaluation);
+  const TestSet set = LoadTestSet(cases, settings, residuals, evaluation);
   try
   {
     evaluation->Compute();

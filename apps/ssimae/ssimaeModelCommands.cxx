@@ -52,18 +52,6 @@
 namespace ssimae {
 
 namespace {
-// The slice axis of volumes (--axis).
-unsigned int
-ReadAxis(const ArgumentParser & arguments)
-{
-  const auto axis = arguments.GetNonNegativeInteger("axis");
-  if (axis > 2)
-  {
-    throw UsageError("--axis must be 0, 1 or 2");
-  }
-  return static_cast<unsigned int>(axis);
-}
-
 bool
 HasImageExtension(const std::string & name)
 {
@@ -296,7 +284,8 @@ DeclareTrainOptions(ArgumentParser & arguments)
                       "ssim|l2|l1|ssim+l1|fm|elbo",
                       "training loss (default: ssim; elbo, the only loss of --model vae, for a VAE)\n"
                       "fm: feature matching, l2 + W * mean((F(x) - F(x^))^2) with F from --features");
-  arguments.AddOption("samples", "L", "VAE: latent samples of the reconstruction probability (stored in the model)", "10");
+  arguments.AddOption(
+    "samples", "L", "VAE: latent samples of the reconstruction probability (stored in the model)", "10");
   arguments.AddOption("features",
                       "F.pt",
                       "fm loss: TorchScript feature extractor F mapping N x 1 x P x P patches in [0, 1] to one tensor\n"
@@ -346,7 +335,8 @@ MakeTrainModel(const ArgumentParser & arguments)
   using Enums = itk::AutoencoderModelEnums;
   model->SetIntensityNormalization(
     ParseEnumOption<Enums, Enums::Normalization>("normalize", arguments.GetString("normalize"), "global or per-image"));
-  const auto architecture = ParseEnumOption<Enums, Enums::Architecture>("model", arguments.GetString("model"), "paper or vae");
+  const auto architecture =
+    ParseEnumOption<Enums, Enums::Architecture>("model", arguments.GetString("model"), "paper or vae");
   if (architecture == Enums::Architecture::TorchScript)
   {
     throw UsageError("--model must be paper or vae, got torchscript (TorchScript modules are trained in PyTorch)");
@@ -357,9 +347,9 @@ MakeTrainModel(const ArgumentParser & arguments)
   model->SetLoss(ParseEnumOption<Enums, Enums::Loss>("loss", loss, "ssim, l2, l1, ssim+l1, fm or elbo"));
   if (variational != (model->GetLoss() == Enums::Loss::ELBO))
   {
-    throw UsageError(variational ? "--model vae is trained with the ELBO (--loss elbo); --loss " + loss +
-                                     " is for --model paper"
-                                 : std::string("--loss elbo needs --model vae"));
+    throw UsageError(variational
+                       ? "--model vae is trained with the ELBO (--loss elbo); --loss " + loss + " is for --model paper"
+                       : std::string("--loss elbo needs --model vae"));
   }
   if ((model->GetLoss() == Enums::Loss::FeatureMatching) != arguments.Has("features"))
   {
@@ -450,7 +440,7 @@ MakeTrainer(const ArgumentParser & arguments, itk::AutoencoderModel * model, con
 {
   auto trainer = itk::AutoencoderTrainer::New();
   trainer->SetModel(model);
-  const auto axis = ReadAxis(arguments);
+  const auto axis = arguments.GetAxis();
   const auto types = AddTrainingImages(*trainer, files.Images, false, axis);
   AddTrainingImages(*trainer, files.ValidationImages, true, axis);
   if (types.size() == 1 && *types.begin() != "float")
@@ -605,7 +595,7 @@ RunReconstruct(int argc, char * argv[])
   }
   const std::string input = arguments.GetPositionals()[0];
   const std::string output = arguments.GetString("output");
-  const auto info = RequireReadableAs(input, 2);
+  const auto        info = RequireReadableAs(input, 2);
   RequireSeparateOutputs({ output }, { input, arguments.GetString("model") });
   const auto model = LoadModel(arguments.GetString("model"));
   RequireModelPixelType(input, info, model, arguments.GetString("model"));
@@ -707,9 +697,10 @@ RunCalibrate(int argc, char * argv[])
   calibrator->SetMinimumDefectArea(static_cast<std::size_t>(arguments.GetPositiveInteger("min-area")));
   const auto        files = ExpandImages(arguments.GetPositionals());
   const auto        stride = static_cast<unsigned int>(arguments.GetPositiveInteger("stride"));
-  const std::string residualKind = arguments.Has("residual") ? arguments.GetString("residual") : DefaultResidual(*model);
+  const std::string residualKind =
+    arguments.Has("residual") ? arguments.GetString("residual") : DefaultResidual(*model);
   RequireResidualFits(residualKind, *model, modelPath);
-  AddCalibrationImages(*calibrator, files, model, modelPath, residualKind, stride, ReadAxis(arguments));
+  AddCalibrationImages(*calibrator, files, model, modelPath, residualKind, stride, arguments.GetAxis());
   double threshold = 0.0;
   try
   {
@@ -757,8 +748,15 @@ RequireSegmentOutputsFree(const std::vector<std::string> & files,
                          outputDirectory + "/" + BaseName(file) + "_*: segment them into different output directories");
     }
     const std::string prefix = outputDirectory + "/" + BaseName(file);
-    for (const char * suffix : { "_reconstruction.nrrd", "_residual.nrrd", "_residual.png", "_labels.png", "_labels.nrrd", "_residual.mha",
-                                 "_labels.mha", "_defects.vtp", "_residual.vti" })
+    for (const char * suffix : { "_reconstruction.nrrd",
+                                 "_residual.nrrd",
+                                 "_residual.png",
+                                 "_labels.png",
+                                 "_labels.nrrd",
+                                 "_residual.mha",
+                                 "_labels.mha",
+                                 "_defects.vtp",
+                                 "_residual.vti" })
     {
       outputs.push_back(prefix + suffix);
     }
@@ -850,8 +848,9 @@ RunSegment(int argc, char * argv[])
   arguments.AddOption("stride", "S", "reconstruction stride", "30");
   arguments.AddOption("axis", "0|1|2", "volumes: the axis along which they are cut into slices", "2");
   arguments.AddOption("pieces", "N", "2D images: segment in N strips of rows (streamed, MetaImage outputs)", "1");
-  arguments.AddFlag("vtk", "also write <name>_defects.vtp (outline or surface of each defect region, with its area or\n"
-                           "volume) and <name>_residual.vti (for ParaView or Slicer)");
+  arguments.AddFlag("vtk",
+                    "also write <name>_defects.vtp (outline or surface of each defect region, with its area or\n"
+                    "volume) and <name>_residual.vti (for ParaView or Slicer)");
   if (!arguments.Parse(argc, argv))
   {
     return 0;
@@ -860,7 +859,7 @@ RunSegment(int argc, char * argv[])
   {
     throw UsageError("--model and --output are required");
   }
-  const auto axis = ReadAxis(arguments);
+  const auto            axis = arguments.GetAxis();
   const auto            model = LoadModel(arguments.GetString("model"));
   const SegmentSettings settings = ReadSegmentSettings(arguments, *model);
   const std::string     outputDirectory = arguments.GetString("output");
@@ -881,7 +880,8 @@ RunSegment(int argc, char * argv[])
     }
     for (const auto & file : files)
     {
-      SegmentStreamed(file, model, arguments.GetString("model"), settings, pieces, outputDirectory + "/" + BaseName(file));
+      SegmentStreamed(
+        file, model, arguments.GetString("model"), settings, pieces, outputDirectory + "/" + BaseName(file));
     }
     std::cout << "segmented " << files.size() << " images into " << outputDirectory << " in " << pieces << " pieces"
               << std::endl;

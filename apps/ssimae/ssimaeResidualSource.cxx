@@ -18,6 +18,7 @@
 #include "ssimaeCommandLine.h"
 #include "ssimaeEvaluate.h"
 #include "ssimaePipeline.h"
+#include "ssimaeSegmentation.h"
 
 #include "itkResidualSegmentationFilter.h"
 
@@ -60,21 +61,46 @@ ReferenceResidual(const std::string & residual)
 
 ResidualSource::~ResidualSource() { delete m_Model; }
 
+std::string
+CaseName(const TestCase & testCase)
+{
+  if (testCase.Slice < 0)
+  {
+    return testCase.Image;
+  }
+  return testCase.Image + "[axis " + std::to_string(testCase.Axis) + " slice " + std::to_string(testCase.Slice) + "]";
+}
+
 FloatImage2::Pointer
 ResidualSource::Compute(const FloatImage2 * image, const TestCase & testCase)
 {
   FloatImage2::Pointer residual;
-  if (!testCase.Residual.empty())
+  if (!testCase.Residual.empty() && testCase.Slice >= 0)
+  {
+    if (m_SlicedFile != testCase.Residual)
+    {
+      m_FileSlices = ReadImageOrSlices(testCase.Residual, testCase.Axis);
+      m_SlicedFile = testCase.Residual;
+    }
+    if (static_cast<std::size_t>(testCase.Slice) >= m_FileSlices.size())
+    {
+      throw CommandError("residual map '" + testCase.Residual + "' has " + std::to_string(m_FileSlices.size()) +
+                         " slices along axis " + std::to_string(testCase.Axis) + ", fewer than image '" +
+                         testCase.Image + "'");
+    }
+    residual = m_FileSlices[static_cast<std::size_t>(testCase.Slice)];
+  }
+  else if (!testCase.Residual.empty())
   {
     residual = ReadFloatImage<2>(testCase.Residual);
   }
   else if (m_Model)
   {
-    residual = ScoreImage(image, m_Model->Network, m_Residual, m_Stride, testCase.Image, m_WindowSize);
+    residual = ScoreImage(image, m_Model->Network, m_Residual, m_Stride, CaseName(testCase), m_WindowSize);
   }
   else
   {
-    throw CommandError("no residual map for '" + testCase.Image + "' and no model to compute one (--model)");
+    throw CommandError("no residual map for '" + CaseName(testCase) + "' and no model to compute one (--model)");
   }
   m_Cache.push_back(residual);
   return residual;
@@ -84,7 +110,8 @@ FloatImage2::Pointer
 ResidualSource::Reference(const FloatImage2 * image, double sigma) const
 {
   const itk::AutoencoderModel * model = this->GetModel();
-  return ResidualMap(image, BlurReconstruction(image, model, sigma), model, ReferenceResidual(m_Residual), m_WindowSize);
+  return ResidualMap(
+    image, BlurReconstruction(image, model, sigma), model, ReferenceResidual(m_Residual), m_WindowSize);
 }
 
 const itk::AutoencoderModel *

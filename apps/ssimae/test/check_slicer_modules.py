@@ -19,6 +19,8 @@ is compared with scikit-image's 3D SSIM. Bad input (4D, 4 channels, 16-bit again
 volumes, sizes that differ, out-of-range parameters, a missing model) ends with a clear message and no output file.
 Exit status 77 (skipped) when numpy, OpenCV or scikit-image cannot be imported.
 """
+import csv
+import json
 import os
 import re
 import subprocess
@@ -292,6 +294,62 @@ def check_segment_defects(modules, ssimae, tmp, volume):
         check(len(parse_progress(out)[2]) == 64, "axis 0: one progress value per slice")
 
 
+def check_train_module(modules, ssimae, tmp, rng):
+    """TrainAutoencoder run as Slicer runs it equals ssimae train + calibrate on the same slices as files."""
+    binary = os.path.join(modules, "TrainAutoencoder")
+    code, xml, err = run([binary, "--xml"], tmp)
+    check(code == 0, f"TrainAutoencoder --xml failed: {err}")
+    parameters = validate_xml("TrainAutoencoder", xml)
+    check(parameters.get("outputModel") is not None and parameters["outputModel"].get("fileExtensions") == ".pt"
+          and parameters["outputModel"].findtext("channel") == "output",
+          "TrainAutoencoder: the model is an output file with fileExtensions .pt")
+    good = np.stack([checkerboard(rng, shift=z % 3) for z in range(6)])
+    write_nrrd(os.path.join(tmp, "good6.nrrd"), good, SPACING, ORIGIN, DIRECTION)
+    os.makedirs(os.path.join(tmp, "good6"))
+    for z in range(6):
+        cv2.imwrite(os.path.join(tmp, "good6", f"s{z}.png"), good[z])
+    settings = {"patchSize": 32, "latentSize": 16, "patchesPerEpoch": 64, "batchSize": 32, "epochs": 2, "seed": 3,
+                "threads": 1, "stride": 16}
+    values = dict(settings, trainingVolume="good6.nrrd", outputModel="module.pt", validationFraction=0.3)
+    code, out, err = run(slicer_command(binary, parameters, values, "train_results.txt"), tmp)
+    if not check(code == 0, f"TrainAutoencoder failed: {out}{err}"):
+        return
+    starts, ends, progress = parse_progress(out)
+    check(starts == ["TrainAutoencoder"] and len(ends) == 1 and progress and progress == sorted(progress)
+          and progress[-1] == 1.0, f"TrainAutoencoder progress: {starts} {ends} {progress}")
+    results = read_results(os.path.join(tmp, "train_results.txt"))
+    declared = [name for name, e in parameters.items() if e.findtext("channel") == "output" and e.find("index") is None]
+    check(sorted(results) == sorted(declared), f"results {sorted(results)}, declared {sorted(declared)}")
+    # ceil(0.3 x 6) = 2 slices held out: the last two, as --validation-images, and calibrated on.
+    train = [f"good6/s{z}.png" for z in range(4)]
+    held = [f"good6/s{z}.png" for z in (4, 5)]
+    code, out, err = run([ssimae, "train", "--images"] + train + ["--validation-images"] + held +
+                         ["--patch", "32", "--latent", "16", "--patches", "64", "--batch", "32", "--epochs", "2",
+                          "--seed", "3", "--threads", "1", "-o", "cli6.pt"], tmp)
+    check(code == 0, f"ssimae train on the slices failed: {err}")
+    code, out, err = run([ssimae, "calibrate", "--model", "cli6.pt", "--stride", "16"] + held, tmp)
+    threshold = re.search(r"threshold (\S+)", out)
+    check(code == 0 and threshold and float(threshold.group(1)) == float(f"{float(results.get('threshold')):.6g}"),
+          f"TrainAutoencoder threshold {results.get('threshold')}, ssimae train + calibrate: {out.strip()} {err}")
+    check(results.get("epochsTrained") == "2", f"epochsTrained {results.get('epochsTrained')}")
+    # The two models are the same network: equal residual maps of the volume.
+    maps = []
+    for model in ("module.pt", "cli6.pt"):
+        code, out, err = run([ssimae, "segment", "good6.nrrd", "--model", model, "--stride", "16", "-o",
+                              "segment_" + model], tmp)
+        if check(code == 0, f"segment with {model} failed: {err}"):
+            maps.append(read_nrrd(os.path.join(tmp, "segment_" + model, "good6_residual.nrrd"))[0])
+    check(len(maps) == 2 and np.abs(maps[0] - maps[1]).max() <= 1e-6,
+          f"TrainAutoencoder's model and ssimae train's differ: residuals differ by "
+          f"{np.abs(maps[0] - maps[1]).max() if len(maps) == 2 else None}")
+    expect_error("one slice to train on", [binary, "--validationFraction", "0.9", "good6.nrrd", "bad.pt"], tmp, 1,
+                 r"6 slice\(s\) along axis 2: training needs at least one slice besides the 6 held out", ["bad.pt"])
+    expect_error("unknown loss", [binary, "--loss", "l7", "good6.nrrd", "bad.pt"], tmp, 2, r"--loss must be ssim or l2",
+                 ["bad.pt"])
+    expect_error("model over the volume", [binary, "good6.nrrd", "good6.nrrd"], tmp, 1, r"good6\.nrrd")
+    print(f"TrainAutoencoder: threshold {results.get('threshold')} equals ssimae train + calibrate on the slices")
+
+
 def check_ssim_map(modules, tmp, volume, rng):
     binary = os.path.join(modules, "SSIMMap")
     code, xml, err = run([binary, "--xml"], tmp)
@@ -436,6 +494,71 @@ def check_bad_input(modules, ssimae, tmp, volume):
                                              "-o", "bad"], tmp, 2, r"--axis must be 0, 1 or 2")
 
 
+def evaluate(ssimae, tmp, manifest, out, extra=()):
+    code, stdout, err = run([ssimae, "evaluate", "--manifest", manifest, "--reference", "none", "--worst", "0",
+                             "--stride", "16", "-o", out] + list(extra), tmp)
+    check(code == 0, f"evaluate {manifest} failed: {stdout}{err}")
+    if code != 0:
+        return None, []
+    with open(os.path.join(tmp, out, "metrics.json")) as f:
+        metrics = json.load(f)
+    with open(os.path.join(tmp, out, "per_image.csv")) as f:
+        rows = list(csv.reader(f))[1:]
+    return metrics, rows
+
+
+def check_evaluate_volume(ssimae, tmp, volume):
+    """evaluate on a volume and its mask volume (slices along --axis as test images) equals evaluate on the same
+    slices as PNG files; a residual volume from segment serves as the residual files; mismatched masks are refused."""
+    mask = np.zeros(volume.shape, np.uint8)
+    mask[20:30][(slice(None),) + DEFECT] = 255
+    write_nrrd(os.path.join(tmp, "mask.nrrd"), mask, SPACING, ORIGIN, DIRECTION)
+    os.makedirs(os.path.join(tmp, "slices"))
+    lines = []
+    for z in range(volume.shape[0]):
+        cv2.imwrite(os.path.join(tmp, "slices", f"image{z}.png"), volume[z])
+        cv2.imwrite(os.path.join(tmp, "slices", f"mask{z}.png"), mask[z])
+        lines.append(f"slices/image{z}.png,slices/mask{z}.png\n")
+    with open(os.path.join(tmp, "slices.csv"), "w") as f:
+        f.writelines(lines)
+    with open(os.path.join(tmp, "volume.csv"), "w") as f:
+        f.write("volume.nrrd,mask.nrrd\n")
+    files, file_rows = evaluate(ssimae, tmp, "slices.csv", "evaluate_slices", ["--model", "model.pt"])
+    sliced, volume_rows = evaluate(ssimae, tmp, "volume.csv", "evaluate_volume", ["--model", "model.pt"])
+    if files is None or sliced is None:
+        return
+    keys = ("pixel_auroc", "aupro_0.3", "image_auroc", "images")
+    check(all(files[k] == sliced[k] for k in keys) and files["images"] == 64,
+          f"evaluate on a volume: {[sliced[k] for k in keys]}, on its slices as files: {[files[k] for k in keys]}")
+    check(len(volume_rows) == 64 and volume_rows[25][0].endswith("volume.nrrd[axis 2 slice 25]"),
+          f"per-image rows of a volume: {len(volume_rows)}, first name {volume_rows[0][0] if volume_rows else None}")
+    check([r[1:] for r in volume_rows] == [r[1:] for r in file_rows],
+          "per-slice results of the volume differ from those of its slices as files")
+    # The residual volume of segment (same stride and window) as the manifest's residual file: the same metrics.
+    code, out, err = run([ssimae, "segment", "volume.nrrd", "--model", "model.pt", "--stride", "16", "-o",
+                          "evaluate_segment"], tmp)
+    check(code == 0, f"segment for the residual volume failed: {err}")
+    residual = [n for n in os.listdir(os.path.join(tmp, "evaluate_segment")) if "residual" in n]
+    with open(os.path.join(tmp, "residual.csv"), "w") as f:
+        f.write(f"volume.nrrd,mask.nrrd,evaluate_segment/{residual[0] if residual else 'none'}\n")
+    from_files, _ = evaluate(ssimae, tmp, "residual.csv", "evaluate_residual")
+    check(from_files is not None and all(abs(from_files[k] - files[k]) < 1e-6 for k in keys),
+          f"evaluate with the residual volume as residual file: {from_files and [from_files[k] for k in keys]}, "
+          f"with the model: {[files[k] for k in keys]}")
+    # Masks that do not cut into the image's slices.
+    write_nrrd(os.path.join(tmp, "mask63.nrrd"), mask[:63])
+    for name, mask_file, pattern in [("mask with 63 slices", "mask63.nrrd", r"63 slice\(s\) along axis 2 .* has 64"),
+                                     ("2D mask for a volume", "slices/mask0.png", r"1 slice\(s\) along axis 2 .* has 64")]:
+        with open(os.path.join(tmp, "bad.csv"), "w") as f:
+            f.write(f"volume.nrrd,{mask_file}\n")
+        expect_error(name, [ssimae, "evaluate", "--manifest", "bad.csv", "--model", "model.pt", "-o", "bad_eval"],
+                     tmp, 1, pattern)
+    expect_error("evaluate --axis 3", [ssimae, "evaluate", "--manifest", "volume.csv", "--model", "model.pt",
+                                       "--axis", "3", "-o", "bad_eval"], tmp, 2, r"--axis must be 0, 1 or 2")
+    print(f"evaluate on a volume: the metrics of its 64 slices as files (pixel AUROC {sliced['pixel_auroc']:.6f}), "
+          "also from its residual volume; mismatched masks refused")
+
+
 def main(ssimae, modules):
     rng = np.random.default_rng(11)
     with tempfile.TemporaryDirectory() as tmp:
@@ -445,6 +568,8 @@ def main(ssimae, modules):
             check_ssim_map(modules, tmp, volume, rng)
             check_vtk_exports(ssimae, tmp, volume)
             check_bad_input(modules, ssimae, tmp, volume)
+            check_evaluate_volume(ssimae, tmp, volume)
+            check_train_module(modules, ssimae, tmp, rng)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
