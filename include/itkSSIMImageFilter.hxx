@@ -285,8 +285,13 @@ public:
   static constexpr std::size_t  PlaneGroup = Dimension == 3 ? SSIMKernel::MomentPlaneGroup : 1;
   using OutputPixelType = typename TOutputImage::PixelType;
 
-  WindowRows(SSIMKernel::WeightsType weights, const SSIMKernel::Constants & constants, std::size_t width)
-      : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width), m_Taps(m_Weights.size())
+  /** `componentMaps`: whether the luminance, contrast and structure maps are computed too. */
+  WindowRows(SSIMKernel::WeightsType       weights,
+             const SSIMKernel::Constants & constants,
+             std::size_t                   width,
+             bool                          componentMaps)
+      : m_Weights(std::move(weights)), m_Constants(constants), m_Width(width), m_Taps(m_Weights.size()),
+        m_Channels(SSIMKernel::MomentChannels(constants, componentMaps))
   {
     m_XRows.resize(m_Taps + PlaneGroup - 1);
     m_YRows.resize(m_Taps + PlaneGroup - 1);
@@ -294,7 +299,7 @@ public:
     if (Dimension == 3)
     {
       const std::size_t slots = m_Taps + Group - 1;
-      m_BlockSize = 5 * (width + m_Taps - 1);
+      m_BlockSize = m_Channels * (width + m_Taps - 1);
       m_Blocks.resize(slots * PlaneGroup * m_BlockSize);
       m_BlockPointers.resize(slots);
       m_PlaneBlockPointers.resize(slots);
@@ -399,7 +404,7 @@ private:
         m_YRows[kz] = ring.Row(1, outer + kz, paddedRow);
       }
       SSIMKernel::AccumulateMoments(
-        m_XRows.data(), m_YRows.data(), m_Weights.data(), m_Taps, planes, m_Width + m_Taps - 1, blocks);
+        m_XRows.data(), m_YRows.data(), m_Weights.data(), m_Taps, planes, m_Width + m_Taps - 1, m_Channels, blocks);
       m_BlockHolds[slot] = key;
     }
     return first;
@@ -409,6 +414,7 @@ private:
   const SSIMKernel::Constants                            m_Constants;
   const std::size_t                                      m_Width;
   const std::size_t                                      m_Taps;
+  const unsigned int                                     m_Channels;
   std::vector<const double *>                            m_XRows;
   std::vector<const double *>                            m_YRows;
   std::vector<double>                                    m_Scratch;
@@ -692,7 +698,7 @@ SSIMImageFilter<TInputImage, TOutputImage>::GenerateStrip(const OutputImageRegio
 {
   SSIMImageFilterDetail::PlaneRing<TInputImage> ring(this->GetInput1(), this->GetInput2(), outputRegion, radius);
   SSIMImageFilterDetail::WindowRows<TInputImage, TOutputImage> window(
-    this->MakeWindowWeights(), this->MakeKernelConstants(), outputRegion.GetSize(0));
+    this->MakeWindowWeights(), this->MakeKernelConstants(), outputRegion.GetSize(0), m_ComputeComponentMaps);
   const SSIMImageFilterDetail::OutputRows<TOutputImage> outputs(this->GetComputedOutputs(), outputRegion);
 
   const std::size_t planes = ImageDimension >= 2 ? outputRegion.GetSize(ImageDimension - 1) : 1;

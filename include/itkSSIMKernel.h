@@ -92,15 +92,21 @@ ComputeRow(const double * const *     xRows,
            const OutputRow<TOutput> & out,
            double *                   scratch);
 
+/** Moment rows the window sums per padded row: 4 (x, y, x^2 + y^2, xy) when only the SSIM map is computed with unit
+ * exponents -- the formula then needs E[x^2] and E[y^2] only as their sum, which saves a fifth of every pass -- else 5
+ * (x, y, x^2, y^2, xy). */
+SSIMAutoencoder_EXPORT unsigned int
+MomentChannels(const Constants & constants, bool componentMaps);
+
 /** Output planes grouped in the window along the outermost axis of a volume: each input row is loaded once per
  * group. */
 constexpr unsigned int MomentPlaneGroup = 2;
 
 /** The window along the outermost axis of a volume, applied once per padded row for `planes` (1 ..
  * MomentPlaneGroup) consecutive output planes: `xRows` and `yRows` hold the rows of `rowCount + planes - 1`
- * consecutive padded input planes at one padded row, and moment block p sums the weighted x, y, x^2, y^2 and xy of
- * rows p .. p + rowCount - 1 at each of `length` columns into `moments[p]`, five rows of `length` doubles one after the
- * other. A block's values do not depend on the number of planes computed with it. */
+ * consecutive padded input planes at one padded row, and moment block p sums the weighted moments (`channels`, see
+ * MomentChannels) of rows p .. p + rowCount - 1 at each of `length` columns into `moments[p]`, `channels` rows of
+ * `length` doubles one after the other. A block's values do not depend on the number of planes computed with it. */
 SSIMAutoencoder_EXPORT void
 AccumulateMoments(const double * const * xRows,
                   const double * const * yRows,
@@ -108,13 +114,15 @@ AccumulateMoments(const double * const * xRows,
                   std::size_t            rowCount,
                   std::size_t            planes,
                   std::size_t            length,
+                  unsigned int           channels,
                   double * const *       moments);
 
 /** Output rows grouped in the window along axis 1 of a volume: each moment block is loaded once per group. */
 constexpr unsigned int MomentRowGroup = 4;
 
 /** Like ComputeRow, for `rowCount` consecutive output rows of a volume from moment blocks of padded rows
- * (AccumulateMoments with length `width + wx.size() - 1`) instead of input rows: output row r combines blocks
+ * (AccumulateMoments with length `width + wx.size() - 1` and MomentChannels(constants, any component map in `out`))
+ * instead of input rows: output row r combines blocks
  * r .. r + taps - 1 of `momentBlocks` (which holds `taps + rowCount - 1` blocks) with the weights `rowWeights`, then
  * is filtered along x and written to `out[r]`. The window of a volume is so applied one axis at a time: a voxel
  * costs three one-dimensional windows instead of a two-dimensional and a one-dimensional one. `scratch` holds

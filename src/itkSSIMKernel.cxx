@@ -74,7 +74,7 @@ UniformWeights(unsigned int size)
 
 namespace {
 
-// Five rows of moments: x, y, x^2, y^2 and xy.
+// Rows of moments: x, y, x^2, y^2 and xy; with four channels (MomentChannels) XX holds x^2 + y^2 and YY is null.
 struct Moments
 {
   double * X;
@@ -84,10 +84,14 @@ struct Moments
   double * XY;
 };
 
-// The five moment rows of `length` doubles each, one after the other from `first`.
+// The `channels` (4 or 5) moment rows of `length` doubles each, one after the other from `first`.
 Moments
-MomentRows(double * first, std::size_t length)
+MomentRows(double * first, std::size_t length, unsigned int channels = 5)
 {
+  if (channels == 4)
+  {
+    return { first, first + length, first + 2 * length, nullptr, first + 3 * length };
+  }
   return { first, first + length, first + 2 * length, first + 3 * length, first + 4 * length };
 }
 
@@ -188,8 +192,9 @@ HorizontalSum(const Vector & value)
 }
 #endif
 
-// Weighted sums over the window rows of x, y, x^2, y^2 and xy at column i (at a block of columns for T = Vector).
-template<typename T>
+// Weighted sums over the window rows of x, y, x^2, y^2 and xy at column i (at a block of columns for T = Vector);
+// VSum: x^2 + y^2 in one sum (four channels).
+template<typename T, bool VSum>
 SSIM_KERNEL_INLINE void
 AccumulateColumns(const double * const * xRows,
                   const double * const * yRows,
@@ -208,17 +213,28 @@ AccumulateColumns(const double * const * xRows,
     ax += wx;
     ay += wy;
     axx += wx * x;
-    ayy += wy * y;
+    if (VSum)
+    {
+      axx += wy * y;
+    }
+    else
+    {
+      ayy += wy * y;
+    }
     axy += wx * y;
   }
   StoreAt(out.X + i, ax);
   StoreAt(out.Y + i, ay);
   StoreAt(out.XX + i, axx);
-  StoreAt(out.YY + i, ayy);
+  if (!VSum)
+  {
+    StoreAt(out.YY + i, ayy);
+  }
   StoreAt(out.XY + i, axy);
 }
 
 // Vertical pass: the moments of every column of the padded rows.
+template<bool VSum>
 SSIM_KERNEL_CLONES void
 VerticalMoments(const double * const * xRows,
                 const double * const * yRows,
@@ -231,12 +247,12 @@ VerticalMoments(const double * const * xRows,
 #if SSIM_KERNEL_VECTOR_EXTENSIONS
   for (; i + Block <= length; i += Block)
   {
-    AccumulateColumns<Vector>(xRows, yRows, weights, rowCount, i, out);
+    AccumulateColumns<Vector, VSum>(xRows, yRows, weights, rowCount, i, out);
   }
 #endif
   for (; i < length; ++i)
   {
-    AccumulateColumns<double>(xRows, yRows, weights, rowCount, i, out);
+    AccumulateColumns<double, VSum>(xRows, yRows, weights, rowCount, i, out);
   }
 }
 
@@ -357,12 +373,19 @@ MultiplyAdd(const Vector & acc, double w, const Vector & v)
 {
   return acc + w * v;
 }
+
+SSIM_KERNEL_INLINE Vector
+MultiplyAdd(const Vector & acc, const Vector & a, const Vector & b)
+{
+  return acc + a * b;
+}
 #endif
 
 // The window along the outermost axis of a volume at column i (a block of columns for T = Vector) for VPlanes
 // consecutive output planes at once: plane p sums input rows p .. p + taps - 1. Each input row is loaded, and its
 // products formed, once for all the planes it contributes to, which halves the reads of the pass for two planes.
-template<typename T, unsigned int VPlanes>
+// VSum: x^2 + y^2 in one sum (four channels).
+template<typename T, unsigned int VPlanes, bool VSum>
 SSIM_KERNEL_INLINE void
 PlaneMomentsAt(const double * const * xRows,
                const double * const * yRows,
@@ -380,7 +403,7 @@ PlaneMomentsAt(const double * const * xRows,
   {
     const T x = LoadAs<T>(xRows[j] + i);
     const T y = LoadAs<T>(yRows[j] + i);
-    const T xx = x * x;
+    const T xx = VSum ? MultiplyAdd(x * x, y, y) : x * x;
     const T yy = y * y;
     const T xy = x * y;
     for (unsigned int p = 0; p < VPlanes; ++p)
@@ -391,7 +414,10 @@ PlaneMomentsAt(const double * const * xRows,
         acc[p].X = MultiplyAdd(acc[p].X, w, x);
         acc[p].Y = MultiplyAdd(acc[p].Y, w, y);
         acc[p].XX = MultiplyAdd(acc[p].XX, w, xx);
-        acc[p].YY = MultiplyAdd(acc[p].YY, w, yy);
+        if (!VSum)
+        {
+          acc[p].YY = MultiplyAdd(acc[p].YY, w, yy);
+        }
         acc[p].XY = MultiplyAdd(acc[p].XY, w, xy);
       }
     }
@@ -401,14 +427,17 @@ PlaneMomentsAt(const double * const * xRows,
     StoreAt(out[p].X + i, acc[p].X);
     StoreAt(out[p].Y + i, acc[p].Y);
     StoreAt(out[p].XX + i, acc[p].XX);
-    StoreAt(out[p].YY + i, acc[p].YY);
+    if (!VSum)
+    {
+      StoreAt(out[p].YY + i, acc[p].YY);
+    }
     StoreAt(out[p].XY + i, acc[p].XY);
   }
 }
 
 // The window along the outermost axis of a volume for VPlanes output planes: moment block p of `length` columns
-// from rows p .. p + taps - 1.
-template<unsigned int VPlanes>
+// from rows p .. p + taps - 1, in `channels` moment rows (4 with VSum).
+template<unsigned int VPlanes, bool VSum>
 SSIM_KERNEL_CLONES void
 PlaneMoments(const double * const * xRows,
              const double * const * yRows,
@@ -420,23 +449,24 @@ PlaneMoments(const double * const * xRows,
   Moments out[VPlanes];
   for (unsigned int p = 0; p < VPlanes; ++p)
   {
-    out[p] = MomentRows(blocks[p], length);
+    out[p] = MomentRows(blocks[p], length, VSum ? 4 : 5);
   }
   std::size_t i = 0;
 #if SSIM_KERNEL_VECTOR_EXTENSIONS
   for (; i + Block <= length; i += Block)
   {
-    PlaneMomentsAt<Vector, VPlanes>(xRows, yRows, weights, taps, i, out);
+    PlaneMomentsAt<Vector, VPlanes, VSum>(xRows, yRows, weights, taps, i, out);
   }
 #endif
   for (; i < length; ++i)
   {
-    PlaneMomentsAt<double, VPlanes>(xRows, yRows, weights, taps, i, out);
+    PlaneMomentsAt<double, VPlanes, VSum>(xRows, yRows, weights, taps, i, out);
   }
 }
 
-// The window along x applied to the five vertical moment rows at once, so the sums stay in registers.
-template<typename T>
+// The window along x applied to the vertical moment rows at once, so the sums stay in registers; VSum: four rows,
+// XX holding x^2 + y^2 (YY stays zero).
+template<typename T, bool VSum>
 SSIM_KERNEL_INLINE WindowMoments<T>
 FilterMomentsAt(const Moments & rows, const double * __restrict weights, std::size_t taps, std::size_t i)
 {
@@ -445,8 +475,12 @@ FilterMomentsAt(const Moments & rows, const double * __restrict weights, std::si
   WindowMoments<T>  m{ center * LoadAs<T>(rows.X + i + radius),
                       center * LoadAs<T>(rows.Y + i + radius),
                       center * LoadAs<T>(rows.XX + i + radius),
-                      center * LoadAs<T>(rows.YY + i + radius),
+                      T{},
                       center * LoadAs<T>(rows.XY + i + radius) };
+  if (!VSum)
+  {
+    m.YY = center * LoadAs<T>(rows.YY + i + radius);
+  }
   for (std::size_t k = 0; k < radius; ++k)
   {
     const double      w = weights[k];
@@ -455,20 +489,25 @@ FilterMomentsAt(const Moments & rows, const double * __restrict weights, std::si
     m.X += w * (LoadAs<T>(rows.X + left) + LoadAs<T>(rows.X + right));
     m.Y += w * (LoadAs<T>(rows.Y + left) + LoadAs<T>(rows.Y + right));
     m.XX += w * (LoadAs<T>(rows.XX + left) + LoadAs<T>(rows.XX + right));
-    m.YY += w * (LoadAs<T>(rows.YY + left) + LoadAs<T>(rows.YY + right));
+    if (!VSum)
+    {
+      m.YY += w * (LoadAs<T>(rows.YY + left) + LoadAs<T>(rows.YY + right));
+    }
     m.XY += w * (LoadAs<T>(rows.XY + left) + LoadAs<T>(rows.XY + right));
   }
   return m;
 }
 
-// SSIM with unit exponents: (2 mx my + C1)(2 cov + C2) / ((mx^2 + my^2 + C1)(var x + var y + C2)).
-template<typename T>
+// SSIM with unit exponents: (2 mx my + C1)(2 cov + C2) / ((mx^2 + my^2 + C1)(var x + var y + C2)); VSum: XX holds
+// E[x^2] + E[y^2].
+template<typename T, bool VSum>
 SSIM_KERNEL_INLINE T
 UnitExponentSSIM(const WindowMoments<T> & m, double c1, double c2)
 {
   const T mxmy = m.X * m.Y;
   const T mx2my2 = m.X * m.X + m.Y * m.Y;
-  return ((2.0 * mxmy + c1) * (2.0 * (m.XY - mxmy) + c2)) / ((mx2my2 + c1) * ((m.XX + m.YY) - mx2my2 + c2));
+  const T squares = VSum ? m.XX : m.XX + m.YY;
+  return ((2.0 * mxmy + c1) * (2.0 * (m.XY - mxmy) + c2)) / ((mx2my2 + c1) * (squares - mx2my2 + c2));
 }
 
 // Luminance, contrast and structure terms at pixel i; negative variances from rounding count as zero.
@@ -488,7 +527,7 @@ StoreComponents(const WindowMoments<T> & m, double c1, double c2, std::size_t i,
 }
 
 // Horizontal pass and SSIM formula at pixel i (a block of pixels for T = Vector); returns the SSIM value(s).
-template<typename T, typename TOutput, bool VComponents>
+template<typename T, typename TOutput, bool VComponents, bool VSum>
 SSIM_KERNEL_INLINE T
 CombineAt(const Moments & rows,
           const double * __restrict weights,
@@ -498,8 +537,9 @@ CombineAt(const Moments & rows,
           double                     c2,
           const OutputRow<TOutput> & out)
 {
-  const WindowMoments<T> m = FilterMomentsAt<T>(rows, weights, taps, i);
-  const T                value = UnitExponentSSIM(m, c1, c2);
+  static_assert(!(VComponents && VSum), "the components need x^2 and y^2 apart");
+  const WindowMoments<T> m = FilterMomentsAt<T, VSum>(rows, weights, taps, i);
+  const T                value = UnitExponentSSIM<T, VSum>(m, c1, c2);
   ConvertAt(out.SSIM + i, value);
   if (VComponents)
   {
@@ -510,8 +550,8 @@ CombineAt(const Moments & rows,
 
 // Horizontal filtering of the five moment rows fused with the SSIM formula (unit exponents): the moments of a
 // block of pixels never leave the registers. With component maps requested, l, c and s are written too; the SSIM
-// values are the same either way. Returns the sum of the SSIM values.
-template<typename TOutput, bool VComponents>
+// values are the same either way. VSum: four moment rows (MomentChannels). Returns the sum of the SSIM values.
+template<typename TOutput, bool VComponents, bool VSum>
 SSIM_KERNEL_CLONES double
 FilterAndCombine(const Moments rows,
                  const double * __restrict weights,
@@ -527,13 +567,13 @@ FilterAndCombine(const Moments rows,
   Vector total = {};
   for (; i + Block <= length; i += Block)
   {
-    total += CombineAt<Vector, TOutput, VComponents>(rows, weights, taps, i, c1, c2, out);
+    total += CombineAt<Vector, TOutput, VComponents, VSum>(rows, weights, taps, i, c1, c2, out);
   }
   sum = HorizontalSum(total);
 #endif
   for (; i < length; ++i)
   {
-    sum += CombineAt<double, TOutput, VComponents>(rows, weights, taps, i, c1, c2, out);
+    sum += CombineAt<double, TOutput, VComponents, VSum>(rows, weights, taps, i, c1, c2, out);
   }
   return sum;
 }
@@ -713,8 +753,16 @@ FilterThenCombine(const Moments &            vertical,
   return Sum(out.SSIM, width);
 }
 
-// The window along x and the SSIM formula, from the five moment rows of the other axes at `vertical` (padded
-// width); `horizontal` is scratch for five rows of `width`.
+// Whether an output row has any component map.
+template<typename TOutput>
+bool
+HasComponents(const OutputRow<TOutput> & out)
+{
+  return out.Luminance || out.Contrast || out.Structure;
+}
+
+// The window along x and the SSIM formula, from the MomentChannels moment rows of the other axes at `vertical`
+// (padded width); `horizontal` is scratch for five rows of `width`.
 template<typename TOutput>
 double
 HorizontalAndCombine(double *                   vertical,
@@ -724,19 +772,31 @@ HorizontalAndCombine(double *                   vertical,
                      const Constants &          constants,
                      const OutputRow<TOutput> & out)
 {
-  const Moments verticalRows = MomentRows(vertical, width + wx.size() - 1);
+  const std::size_t padded = width + wx.size() - 1;
+  if (MomentChannels(constants, HasComponents(out)) == 4)
+  {
+    return FilterAndCombine<TOutput, false, true>(
+      MomentRows(vertical, padded, 4), wx.data(), wx.size(), width, constants.C1, constants.C2, out);
+  }
+  const Moments verticalRows = MomentRows(vertical, padded);
   const bool    unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
   const bool    allComponents = out.Luminance && out.Contrast && out.Structure;
-  const bool    anyComponent = out.Luminance || out.Contrast || out.Structure;
-  if (unitExponents && (allComponents || !anyComponent))
+  if (unitExponents && allComponents)
   {
-    auto fused = allComponents ? &FilterAndCombine<TOutput, true> : &FilterAndCombine<TOutput, false>;
-    return fused(verticalRows, wx.data(), wx.size(), width, constants.C1, constants.C2, out);
+    return FilterAndCombine<TOutput, true, false>(
+      verticalRows, wx.data(), wx.size(), width, constants.C1, constants.C2, out);
   }
   return FilterThenCombine(verticalRows, MomentRows(horizontal, width), wx, width, constants, out);
 }
 
 } // namespace
+
+unsigned int
+MomentChannels(const Constants & constants, bool componentMaps)
+{
+  const bool unitExponents = constants.Alpha == 1.0 && constants.Beta == 1.0 && constants.Gamma == 1.0;
+  return unitExponents && !componentMaps ? 4 : 5;
+}
 
 void
 AccumulateMoments(const double * const * xRows,
@@ -745,16 +805,20 @@ AccumulateMoments(const double * const * xRows,
                   std::size_t            rowCount,
                   std::size_t            planes,
                   std::size_t            length,
+                  unsigned int           channels,
                   double * const *       moments)
 {
+  const bool sum = channels == 4;
   if (planes == MomentPlaneGroup)
   {
-    PlaneMoments<MomentPlaneGroup>(xRows, yRows, rowWeights, rowCount, length, moments);
+    auto grouped = sum ? &PlaneMoments<MomentPlaneGroup, true> : &PlaneMoments<MomentPlaneGroup, false>;
+    grouped(xRows, yRows, rowWeights, rowCount, length, moments);
     return;
   }
+  auto single = sum ? &PlaneMoments<1, true> : &PlaneMoments<1, false>;
   for (std::size_t p = 0; p < planes; ++p)
   {
-    PlaneMoments<1>(xRows + p, yRows + p, rowWeights, rowCount, length, moments + p);
+    single(xRows + p, yRows + p, rowWeights, rowCount, length, moments + p);
   }
 }
 
@@ -770,8 +834,10 @@ ComputeRow(const double * const *     xRows,
            const OutputRow<TOutput> & out,
            double *                   scratch)
 {
-  const std::size_t paddedWidth = width + wx.size() - 1;
-  VerticalMoments(xRows, yRows, rowWeights, rowCount, paddedWidth, MomentRows(scratch, paddedWidth));
+  const std::size_t  paddedWidth = width + wx.size() - 1;
+  const unsigned int channels = MomentChannels(constants, HasComponents(out));
+  auto               vertical = channels == 4 ? &VerticalMoments<true> : &VerticalMoments<false>;
+  vertical(xRows, yRows, rowWeights, rowCount, paddedWidth, MomentRows(scratch, paddedWidth, channels));
   return HorizontalAndCombine(scratch, scratch + 5 * paddedWidth, wx, width, constants, out);
 }
 
@@ -787,7 +853,7 @@ ComputeRowsFromMoments(const double * const *     momentBlocks,
                        const OutputRow<TOutput> * out,
                        double *                   scratch)
 {
-  const std::size_t blockSize = 5 * (width + wx.size() - 1);
+  const std::size_t blockSize = MomentChannels(constants, HasComponents(out[0])) * (width + wx.size() - 1);
   double *          horizontal = scratch + rowCount * blockSize;
   std::size_t       row = 0;
   for (; row + MomentRowGroup <= rowCount; row += MomentRowGroup)

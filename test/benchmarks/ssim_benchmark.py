@@ -8,7 +8,8 @@ L = 1. Each is timed several times and the best (and median) wall time is report
 and the ratio of SSIMImageFilter's speed to each peer. The maps are also compared (interior, 5-pixel margin).
 
 With --volume-depth D (> 0) the same run also times SSIMImageFilter on a float32 volume of --volume-size squared x D
-voxels (11 x 11 x 11 Gaussian window) and reports its time per voxel relative to the 2D map's time per pixel, and
+voxels (11 x 11 x 11 Gaussian window) and reports its time per voxel relative to the 2D map's time per pixel (the
+image and the volume timed alternately for --volume-rounds rounds, best of each), and
 compares the volume's map with scikit-image's 3D SSIM in float64 (timed once).
 """
 import argparse
@@ -57,19 +58,28 @@ def run_itk(binary, tmp, x, y, repeats, threads, components):
     return float(out[1]), float(out[3]), np.fromfile(map_path, dtype=np.float32).reshape(x.shape)
 
 
-def volume_benchmark(args, rng, pixels_2d, best_2d):
-    """The 3D map's time per voxel against the 2D map's time per pixel, and its accuracy against scikit-image."""
+def volume_benchmark(args, rng, image_pair, best_2d):
+    """The 3D map's time per voxel against the 2D map's time per pixel, and its accuracy against scikit-image.
+
+    The shared cores slow down for seconds at a time, so the 2D image and the volume are timed alternately for
+    --volume-rounds rounds and the best time of each is compared."""
     shape = (args.volume_depth, args.volume_size, args.volume_size)
     x, y = texture(shape, rng)
+    best, median = float("inf"), float("inf")
     with tempfile.TemporaryDirectory() as tmp:
-        best, median, itk_map = run_itk(args.binary, tmp, x, y, args.repeats, args.threads, 0)
+        for _ in range(args.volume_rounds):
+            best_2d = min(best_2d, run_itk(args.binary, tmp, *image_pair, args.repeats, args.threads, 0)[0])
+            round_best, round_median, itk_map = run_itk(args.binary, tmp, x, y, args.repeats, args.threads, 0)
+            best, median = min(best, round_best), min(median, round_median)
+    pixels_2d = image_pair[0].size
     start = time.perf_counter()
     _, sk64_map = structural_similarity(x.astype(np.float64), y.astype(np.float64), data_range=1.0,
                                         gaussian_weights=True, sigma=1.5, use_sample_covariance=False, full=True)
     sk_seconds = time.perf_counter() - start
     per_voxel = best / x.size
     per_pixel = best_2d / pixels_2d
-    print(f"volume {shape[2]}x{shape[1]}x{shape[0]} float32, SSIM map only: best {best:.4f} s, median {median:.4f} s,"
+    print(f"volume {shape[2]}x{shape[1]}x{shape[0]} float32, SSIM map only, best of {args.volume_rounds} rounds "
+          f"alternating with the 2D image: best {best:.4f} s, median {median:.4f} s,"
           f" {per_voxel * 1e9:.2f} ns/voxel against {per_pixel * 1e9:.2f} ns/pixel in 2D:"
           f" 3D/2D cost per voxel {per_voxel / per_pixel:.2f} (target <= 1.5)")
     print(f"  scikit-image 3D (float64, once): {sk_seconds:.2f} s ({sk_seconds / best:.1f}x slower); "
@@ -95,6 +105,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--volume-size", type=int, default=256, help="width and height of the volume")
     parser.add_argument("--volume-depth", type=int, default=0, help="slices of the volume; 0: no volume benchmark")
+    parser.add_argument("--volume-rounds", type=int, default=4,
+                        help="rounds of timing the 2D image and the volume alternately (best of each)")
     args = parser.parse_args()
 
     cv2.setNumThreads(args.threads)
@@ -130,7 +142,7 @@ def main():
     print(f"ratio vs scikit-image: {sk_best / itk_best:.1f}x (target >= 25x); "
           f"ratio vs OpenCV: {cv_best / itk_best:.1f}x (target >= 3x)")
     if args.volume_depth > 0:
-        volume_benchmark(args, rng, n * n, itk_best)
+        volume_benchmark(args, rng, (x, y), itk_best)
 
 
 if __name__ == "__main__":
