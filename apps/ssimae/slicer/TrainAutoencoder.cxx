@@ -35,8 +35,9 @@ namespace {
 using ssimae::CommandError;
 using ssimae::FloatImage2;
 
+// The volume, the model and how the slices are split.
 void
-Describe(ssimae::SlicerModule & module)
+DescribeData(ssimae::SlicerModule & module)
 {
   module.AddGroup("Data", "The defect-free volume and the model file.");
   module.Add({ "image",
@@ -81,7 +82,12 @@ Describe(ssimae::SlicerModule & module)
                0.01,
                0.9,
                0.05 });
+}
 
+// The network and the optimisation.
+void
+DescribeTraining(ssimae::SlicerModule & module)
+{
   module.AddGroup("Training", "The paper's network and training set-up (Bergmann et al. 2019).");
   module.Add({ "string", "loss", "Loss", "ssim (SSIM autoencoder) or l2", "", -1, "ssim" });
   module.Add({ "integer",
@@ -139,7 +145,13 @@ Describe(ssimae::SlicerModule & module)
                2147483647,
                1 });
   module.Add({ "integer", "threads", "Threads", "LibTorch threads (0: all cores)", "", -1, "0", "", true, 0, 1024, 1 });
+}
 
+void
+Describe(ssimae::SlicerModule & module)
+{
+  DescribeData(module);
+  DescribeTraining(module);
   module.AddGroup("Calibration", "The defect threshold, from the held-out slices.");
   module.Add({ "double",
                "percentile",
