@@ -255,6 +255,7 @@ Train(ssimae::SlicerModule &                    module,
   });
   module.StartFilter("TrainAutoencoder", "training on " + std::to_string(training.size()) + " slices");
   trainer->Train();
+  module.ReportProgress(1.0); // also when early stopping ended training before the planned epochs
   module.EndFilter();
   module.SetResult("epochsTrained", std::to_string(trainer->GetEpoch()));
   module.SetResult("bestValidationLoss", trainer->GetBestValidationLoss());
