@@ -710,9 +710,7 @@ RunCalibrate(int argc, char * argv[])
   {
     throw CommandError(error.GetDescription());
   }
-  model->SetThreshold(threshold);
-  model->SetMetadataValue("calibration.rule", calibrator->Describe());
-  model->SetMetadataValue("calibration.residual", residualKind);
+  StoreCalibration(*model, threshold, calibrator->Describe(), residualKind);
   if (rule == "min-area")
   {
     model->SetMetadataValue("calibration.min_area", arguments.GetString("min-area"));

@@ -115,6 +115,17 @@ ChooseResidual(const std::string & given, const itk::AutoencoderModel & model, c
   return residual;
 }
 
+void
+StoreCalibration(itk::AutoencoderModel & model,
+                 double                  threshold,
+                 const std::string &     rule,
+                 const std::string &     residual)
+{
+  model.SetThreshold(threshold);
+  model.SetMetadataValue("calibration.rule", rule);
+  model.SetMetadataValue("calibration.residual", residual);
+}
+
 FloatImage2::Pointer
 ScoreImage(const FloatImage2 *     image,
            itk::AutoencoderModel * model,

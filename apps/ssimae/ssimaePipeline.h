@@ -64,6 +64,14 @@ RequireResidualFits(const std::string & residual, const itk::AutoencoderModel & 
 std::string
 ChooseResidual(const std::string & given, const itk::AutoencoderModel & model, const std::string & modelPath);
 
+/** Stores a calibration in the model: its threshold, the rule that chose it (described) and the residual it was
+ * chosen on (read back by ChooseResidual). */
+void
+StoreCalibration(itk::AutoencoderModel & model,
+                 double                  threshold,
+                 const std::string &     rule,
+                 const std::string &     residual);
+
 /** Residual map on the image's grid of an image scored by a model: reconstruction and 1 - SSIM or l2, or the model's
  * own residual. */
 FloatImage2::Pointer

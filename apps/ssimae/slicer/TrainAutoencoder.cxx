@@ -222,7 +222,7 @@ MakeModel(const ssimae::SlicerModule & module)
   return model;
 }
 
-// Trains with the paper's optimiser settings (those of ssimae train), reporting each epoch as progress.
+// Trains with the paper's optimiser settings (those of ssimae train), reporting each training step as progress.
 void
 Train(ssimae::SlicerModule &                    module,
       itk::AutoencoderModel *                   model,
@@ -242,9 +242,8 @@ Train(ssimae::SlicerModule &                    module,
   trainer->SetNumberOfPatchesPerEpoch(static_cast<unsigned int>(module.GetInteger("patchesPerEpoch")));
   trainer->SetNumberOfEpochs(static_cast<unsigned int>(module.GetInteger("epochs")));
   trainer->SetBatchSize(static_cast<unsigned int>(module.GetInteger("batchSize")));
-  trainer->SetLearningRate(2e-4);
+  // Learning rate and augmentation: the trainer's defaults, the paper's (and ssimae train's).
   trainer->SetPatience(static_cast<unsigned int>(module.GetInteger("patience")));
-  trainer->SetAugmentation(itk::AutoencoderTrainerEnums::Augmentation::FlipRotate90);
   trainer->SetSeed(static_cast<unsigned int>(module.GetInteger("seed")));
   if (module.GetInteger("threads") > 0)
   {
@@ -277,9 +276,7 @@ Calibrate(ssimae::SlicerModule &                    module,
       slice, model, residual, static_cast<unsigned int>(module.GetInteger("stride")), "a held-out slice"));
   }
   const double threshold = calibrator->Compute();
-  model->SetThreshold(threshold);
-  model->SetMetadataValue("calibration.rule", calibrator->Describe());
-  model->SetMetadataValue("calibration.residual", residual);
+  ssimae::StoreCalibration(*model, threshold, calibrator->Describe(), residual);
   module.SetResult("threshold", threshold);
 }
 

@@ -27,13 +27,7 @@ except ImportError as error:
     print(f"SKIPPED: {error} (install python3-numpy python3-opencv python3-torch)")
     sys.exit(77)
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+from checks import check, failures
 
 
 def run(command, cwd):

@@ -35,16 +35,8 @@ try:
 except ImportError as error:
     print(f"SKIPPED: {error} (install python3-numpy python3-opencv python3-skimage)")
     sys.exit(77)
+from checks import check, failures
 from image_files import read_nrrd, write_nrrd
-
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
-    return condition
 
 
 def run(command, cwd):

@@ -28,13 +28,7 @@ except ImportError as error:
     print(f"SKIPPED: {error} (install python3-numpy python3-sklearn python3-skimage python3-opencv)")
     sys.exit(77)
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+from checks import check, failures
 
 
 def run(ssimae, *args, cwd=None):
